@@ -1,0 +1,3 @@
+"""accounts API routes."""
+
+urlpatterns: list = []

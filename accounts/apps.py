@@ -1,0 +1,7 @@
+"""Users, API keys, roles and capabilities, the audit log."""
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"

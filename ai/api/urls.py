@@ -1,0 +1,3 @@
+"""ai API routes."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""backups API routes."""
+
+urlpatterns: list = []

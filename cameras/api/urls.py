@@ -1,0 +1,3 @@
+"""cameras API routes."""
+
+urlpatterns: list = []

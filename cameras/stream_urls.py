@@ -1,0 +1,127 @@
+"""Stream URL building, validation and credential masking (reference §3.1). Pure functions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+ALLOWED_SCHEMES = ("rtsp", "rtsps", "http", "https")
+_CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
+# scheme://userinfo@ — userinfo runs to the LAST '@' before the authority ends ('/', '?', '#',
+# whitespace), so a password containing '@' is hidden entirely.
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/?#]*)@")
+
+VENDOR_PATHS = {
+    "hikvision": {"main": "/Streaming/Channels/101", "sub": "/Streaming/Channels/102"},
+    "dahua": {"main": "/cam/realmonitor?channel=1&subtype=0", "sub": "/cam/realmonitor?channel=1&subtype=1"},
+}
+
+
+def mask_credentials(text: str | None) -> str | None:
+    """Replace every `scheme://user:pass@` or `scheme://user@` with `scheme://***@`."""
+    if not text:
+        return text
+    return _USERINFO.sub(lambda m: f"{m.group('scheme')}***@", text)
+
+
+def _encode(part: str) -> str:
+    return quote(part, safe="-._~")
+
+
+@dataclass(frozen=True)
+class StreamSource:
+    """What the URL builder needs of a camera (kept plain so this module stays pure)."""
+
+    vendor: str = "generic"
+    address: str | None = None
+    rtsp_port: int = 554
+    username: str | None = None
+    password: str | None = None
+    main_stream_url: str | None = None
+    sub_stream_url: str | None = None
+    record_stream: str = "main"
+
+    @classmethod
+    def of(cls, camera) -> "StreamSource":
+        return cls(
+            vendor=camera.vendor or "generic",
+            address=camera.address,
+            rtsp_port=camera.rtsp_port,
+            username=camera.username,
+            password=camera.password,
+            main_stream_url=camera.main_stream_url,
+            sub_stream_url=camera.sub_stream_url,
+            record_stream=camera.record_stream,
+        )
+
+
+def _host_for_url(address: str) -> str:
+    if ":" in address and not address.startswith("["):
+        return f"[{address}]"  # bare IPv6 literal
+    return address
+
+
+def effective_url(source: StreamSource, stream: str) -> str | None:
+    """The URL to dial for `main` or `sub`: explicit override, else the vendor template, else None."""
+    override = source.main_stream_url if stream == "main" else source.sub_stream_url
+    if override and override.strip():
+        return override.strip()
+    if not source.address or not source.address.strip():
+        return None
+    paths = VENDOR_PATHS.get((source.vendor or "").strip().lower())
+    if paths is None:
+        return None
+    userinfo = ""
+    if source.username:
+        userinfo = _encode(source.username)
+        if source.password:
+            userinfo += ":" + _encode(source.password)
+        userinfo += "@"
+    return f"rtsp://{userinfo}{_host_for_url(source.address.strip())}:{source.rtsp_port}{paths[stream]}"
+
+
+def record_url(source: StreamSource) -> str | None:
+    return effective_url(source, source.record_stream)
+
+
+def masked_record_url(source: StreamSource) -> str | None:
+    return mask_credentials(record_url(source))
+
+
+def validate_stream_url(value: str) -> str:
+    """Trimmed URL if acceptable, else ValueError with the reason (reference §2.1 validation)."""
+    url = value.strip()
+    if _CONTROL_OR_SPACE.search(url):
+        raise ValueError("must not contain whitespace or control characters")
+    if "://" not in url:
+        raise ValueError("must be a URL with a scheme, e.g. rtsp://host:554/stream")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a non-numeric or out-of-range port
+    except ValueError:
+        raise ValueError("is not a valid URL") from None
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(ALLOWED_SCHEMES)}")
+    if not parts.hostname:
+        raise ValueError("must name a host")
+    del port
+    return url
+
+
+def url_host(url: str) -> str | None:
+    try:
+        return urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+
+
+def validate_address(value: str) -> str:
+    address = value.strip()
+    if not address:
+        raise ValueError("must not be blank")
+    if _CONTROL_OR_SPACE.search(address):
+        raise ValueError("must not contain whitespace or control characters")
+    if "/" in address or "@" in address:
+        raise ValueError("must be a host name or IP address, not a URL")
+    return address

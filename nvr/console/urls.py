@@ -1,0 +1,12 @@
+"""Operator console pages."""
+
+from django.urls import path
+
+from nvr.console import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+]

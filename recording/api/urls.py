@@ -1,0 +1,3 @@
+"""recording API routes."""
+
+urlpatterns: list = []

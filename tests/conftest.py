@@ -1,0 +1,118 @@
+"""Shared personas (admin, manager, viewer, camera-scoped key) and factories."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from accounts.principal import for_user
+from accounts.services import Grant, create_api_key
+from cameras.models import Camera
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dirs(settings, tmp_path):
+    """Every test writes media under its own temporary directory."""
+    settings.NVR_DATA_DIR = tmp_path
+    settings.NVR_RECORDINGS_DIR = tmp_path / "recordings"
+    settings.NVR_SNAPSHOTS_DIR = tmp_path / "snapshots"
+    settings.NVR_EXPORTS_DIR = tmp_path / "exports"
+
+
+def make_user(username: str, role: str, password: str = PASSWORD, **extra) -> User:
+    return User.objects.create_user(username=username, password=password, role=role, **extra)
+
+
+def make_camera(camera_id: str = "cam1", **fields) -> Camera:
+    fields.setdefault("name", camera_id.replace("_", " ").title())
+    return Camera.objects.create(id=camera_id, **fields)
+
+
+def client_for_user(user: User) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=for_user(user))
+    return client
+
+
+def client_for_key(raw_key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=raw_key)
+    return client
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("root", "admin")
+
+
+@pytest.fixture
+def manager_user(db):
+    return make_user("manny", "manager")
+
+
+@pytest.fixture
+def viewer_user(db):
+    return make_user("vera", "viewer")
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    return client_for_user(admin_user)
+
+
+@pytest.fixture
+def manager_client(manager_user):
+    return client_for_user(manager_user)
+
+
+@pytest.fixture
+def viewer_client(viewer_user):
+    return client_for_user(viewer_user)
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def camera(db):
+    return make_camera("cam1", name="Cam 1")
+
+
+@pytest.fixture
+def other_camera(db):
+    return make_camera("cam2", name="Cam 2")
+
+
+@pytest.fixture
+def admin_key(admin_user):
+    _, raw = create_api_key(for_user(admin_user), name="admin key", grant=Grant("admin", None, "all", []))
+    return raw
+
+
+@pytest.fixture
+def scoped_key(admin_user, camera, other_camera):
+    """A key limited to cam1 that can read cameras, manage them and play video."""
+    grant = Grant(
+        "integration",
+        ["camera:read", "video:playback", "video:live", "registry:manage", "ai:tasks"],
+        "cameras",
+        ["cam1"],
+        confirm_privileged=True,
+    )
+    _, raw = create_api_key(for_user(admin_user), name="scoped", grant=grant)
+    return raw
+
+
+@pytest.fixture
+def scoped_client(scoped_key):
+    return client_for_key(scoped_key)
+
+
+@pytest.fixture
+def admin_key_client(admin_key):
+    return client_for_key(admin_key)
