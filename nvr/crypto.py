@@ -77,8 +77,15 @@ def seal(plaintext: str) -> str:
 def unseal(value: str) -> str:
     if not is_sealed(value):
         return value  # legacy plaintext rows read as-is and are sealed on their next save
+    token = value[len(PREFIX):].encode()
     try:
-        return _fernet().decrypt(value[len(PREFIX):].encode()).decode()
+        return _fernet().decrypt(token).decode()
+    except InvalidToken:
+        pass
+    # Another process may have rotated the key file since we cached it: reload once and retry.
+    forget_keys()
+    try:
+        return _fernet().decrypt(token).decode()
     except InvalidToken:
         raise UnsealError("sealed value cannot be decrypted with the configured field keys") from None
 

@@ -159,6 +159,7 @@ NVR_LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MIN", 15, minimum=0)
 # integration keys to the machine capabilities. Production (debug off) enforces by default.
 NVR_MACHINE_AUTH = env.choice("MACHINE_AUTH", "warn" if DEBUG else "enforce", ("off", "warn", "enforce"))
 NVR_ADMIN_USERNAME = env.str("ADMIN_USERNAME", "admin")
+NVR_ADMIN_PASSWORD = env.secret("ADMIN_PASSWORD")
 
 # --- recording defaults (reference §6.1) ----------------------------------------------------
 NVR_TIME_ZONE = env.str("TIME_ZONE", "")  # empty = the server's own zone
@@ -180,6 +181,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = NVR_DATA_DIR / "staticfiles"
+# daphne serves static files itself in single-machine mode; turn off behind a web server that does.
+NVR_SERVE_STATIC = env.bool("SERVE_STATIC", True)
 
 # Oversized bodies are refused with 413 before any parsing (reference: 8 MiB ingest limit).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_BODY_BYTES", 8 * 1024 * 1024, minimum=1024)
@@ -212,14 +215,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-            "BearerKey": {"type": "http", "scheme": "bearer"},
-            "SessionCookie": {"type": "apiKey", "in": "cookie", "name": "nvr_session"},
-        }
-    },
-    "SECURITY": [{"ApiKeyHeader": []}, {"BearerKey": []}, {"SessionCookie": []}],
+    # the schema and docs are for authenticated callers only (SPEC §4: no anonymous access)
+    "SERVE_PERMISSIONS": ["accounts.permissions.CapabilityPermission"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "nvr.api.schema.add_error_responses",

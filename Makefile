@@ -1,0 +1,23 @@
+# The two commands of the README: `make run` (start everything) and `make test` (run the tests).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev schema
+
+run: install
+	$(PY) manage.py runall --host $(HOST) --port $(PORT)
+
+test: install-dev
+	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+
+install:
+	@scripts/bootstrap.sh runtime
+
+install-dev:
+	@scripts/bootstrap.sh dev
+
+schema: install
+	$(PY) manage.py spectacular --validate --file schema.yaml
