@@ -9,6 +9,7 @@ from accounts.models import User
 from accounts.principal import for_user
 from accounts.services import Grant, create_api_key
 from cameras.models import Camera
+from nvr import crypto
 
 PASSWORD = "correct horse battery"
 
@@ -20,6 +21,10 @@ def _isolated_data_dirs(settings, tmp_path):
     settings.NVR_RECORDINGS_DIR = tmp_path / "recordings"
     settings.NVR_SNAPSHOTS_DIR = tmp_path / "snapshots"
     settings.NVR_EXPORTS_DIR = tmp_path / "exports"
+    settings.NVR_FIELD_KEY_PATH = tmp_path / "field.key"
+    crypto.forget_keys()
+    yield
+    crypto.forget_keys()
 
 
 def make_user(username: str, role: str, password: str = PASSWORD, **extra) -> User:
