@@ -52,7 +52,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path):
             "--workers", "1",
             "--report", "junit", "--report-dir", str(report_dir),
         ]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
         artifacts = Path(os.environ.get("NVR_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
         artifacts.mkdir(parents=True, exist_ok=True)
         (artifacts / "schemathesis.txt").write_text(result.stdout + result.stderr)
