@@ -12,7 +12,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, OperationalError
+from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -100,6 +100,9 @@ def exception_handler(exc, context):
     if isinstance(exc, IntegrityError):
         log.info("integrity error answered as 409: %s", exc)
         return Response(envelope("resource already exists", "conflict"), status=409)
+    if isinstance(exc, DataError):
+        log.info("data error answered as 400: %s", exc)
+        return Response(envelope("a value is out of range or contains characters that cannot be stored", "invalid"), status=400)
     if isinstance(exc, OperationalError) and _is_busy(exc):
         return Response(envelope("database busy, retry shortly", "unavailable"), status=503, headers={"Retry-After": "1"})
 

@@ -105,3 +105,22 @@ def test_schema_and_docs_need_authentication(anon_client, admin_client):
     assert anon_client.get("/api/v1/schema/").status_code == 401
     assert admin_client.get("/api/v1/schema/").status_code == 200
     assert admin_client.get("/api/v1/docs/").status_code == 200
+
+
+def test_nul_in_path_or_query_is_400(admin_client):
+    assert_envelope(admin_client.get("/api/v1/users/usr_%00x"), 400, "bad_request")
+    assert_envelope(admin_client.get("/api/v1/audit", {"action": "a\x00b"}), 400, "bad_request")
+
+
+def test_nul_in_json_strings_is_400_and_writes_nothing(admin_client):
+    from accounts.models import User
+
+    before = User.objects.count()
+    response = admin_client.post("/api/v1/users", {"username": "bob\x00", "password": "long enough"}, format="json")
+    assert_envelope(response, 400, "parse_error")
+    assert User.objects.count() == before
+
+
+def test_deeply_nested_json_is_400(admin_client):
+    body = "[" * 100000 + "]" * 100000
+    assert_envelope(admin_client.generic("POST", "/api/v1/users", body, content_type="application/json"), 400, "parse_error")
