@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 # --- users ----------------------------------------------------------------------------------------
 
-def test_admin_creates_a_user_without_exposing_the_hash(admin_client):
+def test_admin_creates_a_user_without_exposing_the_hash(admin_client, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     response = admin_client.post("/api/v1/users", {"username": "bob", "password": "long enough", "role": "guard"}, format="json")
     assert response.status_code == 201
     body = response.json()
