@@ -1,0 +1,73 @@
+"""Admin for recorder output (read-only: segments, gaps, status, snapshots) and editable schedules."""
+
+from django.contrib import admin
+
+from recording.models import CameraStatus, RecordingGap, RecordSchedule, Segment, Snapshot, SnapshotSchedule
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the recorder: browsable, never edited by hand (files and counters must agree)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CameraStatus)
+class CameraStatusAdmin(ReadOnlyAdmin):
+    list_display = ("camera", "state", "last_segment_at", "reconnect_count", "segments_written", "lease_holder", "updated_at")
+    list_filter = ("state",)
+    search_fields = ("camera__id", "camera__name", "lease_holder")
+    list_select_related = ("camera",)
+
+
+@admin.register(Segment)
+class SegmentAdmin(ReadOnlyAdmin):
+    list_display = ("camera", "start_time", "duration_s", "size_bytes", "evidence_locked", "source")
+    list_filter = ("camera", "evidence_locked", "source", "codec")
+    search_fields = ("id", "camera__id", "incident_id")
+    date_hierarchy = "start_time"
+    list_select_related = ("camera",)
+
+
+@admin.register(RecordingGap)
+class RecordingGapAdmin(ReadOnlyAdmin):
+    list_display = ("camera", "gap_start", "gap_end", "gap_seconds", "reason", "fill_state", "fill_attempts")
+    list_filter = ("reason", "fill_state", "camera")
+    search_fields = ("id", "camera__id")
+    date_hierarchy = "gap_start"
+    list_select_related = ("camera",)
+
+
+@admin.register(RecordSchedule)
+class RecordScheduleAdmin(admin.ModelAdmin):
+    list_display = ("camera", "days", "time_start", "time_end", "enabled", "updated_at")
+    list_filter = ("enabled", "camera")
+    search_fields = ("id", "camera__id")
+    date_hierarchy = "created_at"
+    readonly_fields = ("id", "created_at", "updated_at")
+    list_select_related = ("camera",)
+
+
+@admin.register(SnapshotSchedule)
+class SnapshotScheduleAdmin(admin.ModelAdmin):
+    list_display = ("camera", "interval_seconds", "enabled", "last_fired_at", "updated_at")
+    list_filter = ("enabled", "camera")
+    search_fields = ("id", "camera__id")
+    date_hierarchy = "created_at"
+    readonly_fields = ("id", "last_fired_at", "created_at", "updated_at")
+    list_select_related = ("camera",)
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("camera", "taken_at", "size_bytes", "schedule")
+    list_filter = ("camera",)
+    search_fields = ("id", "camera__id")
+    date_hierarchy = "taken_at"
+    list_select_related = ("camera", "schedule")

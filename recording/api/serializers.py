@@ -1,0 +1,192 @@
+"""Recording API representations: schedules (validated), status, segments, gaps and snapshots (no paths)."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from nvr.api.fields import ClampedIntegerField, RFC3339Field, StrictBooleanField
+from nvr.api.serializers import ModelSerializer
+from recording import schedule as windows
+from recording.models import (
+    SNAPSHOT_INTERVAL_DEFAULT,
+    SNAPSHOT_INTERVAL_MAX,
+    SNAPSHOT_INTERVAL_MIN,
+    CameraState,
+    RecordingGap,
+    RecordSchedule,
+    Segment,
+    Snapshot,
+    SnapshotSchedule,
+)
+from recording.services import status_view_for
+
+
+def segment_url(segment: Segment) -> str:
+    """The authenticated media URL of a segment (served by the playback app)."""
+    return f"/api/v1/segments/{segment.pk}/media"
+
+
+def snapshot_url(snapshot: Snapshot) -> str:
+    """The authenticated image URL of a persisted snapshot."""
+    return f"/api/v1/snapshots/{snapshot.pk}/image"
+
+
+# --- schedule inputs -------------------------------------------------------------------------------
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0, "maximum": 6},
+        "minItems": 1,
+        "maxItems": 7,
+        "description": "Weekdays, 0 = Monday … 6 = Sunday (duplicates removed)",
+    }
+)
+class WeekdaysField(serializers.Field):
+    """A non-empty list of weekday integers 0..6; stored sorted without duplicates."""
+
+    def to_internal_value(self, data):
+        try:
+            return windows.normalize_days(data)
+        except windows.ScheduleError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def to_representation(self, value):
+        return list(value)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^[0-9]{1,2}:[0-9]{1,2}$", "example": "09:30"})
+class ClockField(serializers.Field):
+    """`HH:MM` 24-hour time (unpadded hour accepted, stored zero-padded); `24:00` only as an end."""
+
+    def __init__(self, allow_end_of_day: bool = False, **kwargs):
+        self.allow_end_of_day = allow_end_of_day
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and len(data) > 5:
+            raise serializers.ValidationError("must be a time HH:MM (24-hour)")
+        try:
+            return windows.normalize_clock(data, allow_end_of_day=self.allow_end_of_day)
+        except windows.ScheduleError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def to_representation(self, value):
+        return value
+
+
+class RecordScheduleSerializer(ModelSerializer):
+    camera_id = serializers.CharField(read_only=True)
+    days = WeekdaysField()
+    time_start = ClockField(help_text="HH:MM in the NVR time zone")
+    time_end = ClockField(allow_end_of_day=True, help_text="HH:MM in the NVR time zone, exclusive; 24:00 allowed")
+    enabled = StrictBooleanField(required=False, default=True)
+
+    class Meta:
+        model = RecordSchedule
+        fields = ["id", "camera_id", "days", "time_start", "time_end", "enabled", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        """Start and end must differ, judged on the merged result for PATCH."""
+        start = attrs.get("time_start", getattr(self.instance, "time_start", None))
+        end = attrs.get("time_end", getattr(self.instance, "time_end", None))
+        if start is not None and end is not None:
+            try:
+                windows.check_window(start, end)
+            except windows.ScheduleError as exc:
+                raise serializers.ValidationError({"time_end": [str(exc)]}) from None
+        return attrs
+
+
+class SnapshotScheduleSerializer(ModelSerializer):
+    camera_id = serializers.CharField(read_only=True)
+    interval_seconds = ClampedIntegerField(
+        SNAPSHOT_INTERVAL_MIN,
+        SNAPSHOT_INTERVAL_MAX,
+        required=False,
+        default=SNAPSHOT_INTERVAL_DEFAULT,
+        help_text=f"Seconds between snapshots, clamped to {SNAPSHOT_INTERVAL_MIN}..{SNAPSHOT_INTERVAL_MAX}",
+    )
+    enabled = StrictBooleanField(required=False, default=True)
+
+    class Meta:
+        model = SnapshotSchedule
+        fields = ["id", "camera_id", "interval_seconds", "enabled", "last_fired_at", "created_at", "updated_at"]
+        read_only_fields = ["id", "last_fired_at", "created_at", "updated_at"]
+
+
+# --- read-only views -------------------------------------------------------------------------------
+
+class CameraHealthSerializer(serializers.Serializer):
+    """A camera's health: renders `status_view_for(camera)`; accepts a Camera."""
+
+    camera_id = serializers.CharField()
+    state = serializers.ChoiceField(choices=CameraState.choices)
+    last_segment_at = RFC3339Field(allow_null=True)
+    last_started_at = RFC3339Field(allow_null=True)
+    reconnect_count = serializers.IntegerField()
+    segments_written = serializers.IntegerField()
+    fps_observed = serializers.FloatField(allow_null=True)
+    bitrate_kbps = serializers.FloatField(allow_null=True)
+    last_error = serializers.CharField(allow_null=True, help_text="Credentials masked")
+    recorder_pid = serializers.IntegerField(allow_null=True)
+    frames_per_second = serializers.FloatField(allow_null=True)
+    last_packet_at = RFC3339Field(allow_null=True)
+    lease_holder = serializers.CharField(allow_null=True)
+    lease_expires_at = RFC3339Field(allow_null=True)
+    clock_skew_seconds = serializers.FloatField(allow_null=True)
+    status_note = serializers.CharField()
+    updated_at = RFC3339Field(allow_null=True)
+
+    def to_representation(self, instance):
+        view = status_view_for(instance) if not isinstance(instance, dict) else instance
+        return super().to_representation(view)
+
+
+class SegmentSerializer(ModelSerializer):
+    camera_id = serializers.CharField(read_only=True)
+    locked = serializers.BooleanField(read_only=True, help_text="Held open by a reader (export, playback)")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Segment
+        fields = [
+            "id", "camera_id", "start_time", "end_time", "duration_s", "size_bytes", "codec", "width",
+            "height", "fps", "has_audio", "container", "locked", "evidence_locked", "incident_id",
+            "source", "created_at", "url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_url(self, segment) -> str:
+        return segment_url(segment)
+
+
+class RecordingGapSerializer(ModelSerializer):
+    camera_id = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = RecordingGap
+        fields = [
+            "id", "camera_id", "gap_start", "gap_end", "gap_seconds", "reason", "fill_state",
+            "fill_attempts", "last_attempt_at", "filled_at", "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SnapshotSerializer(ModelSerializer):
+    camera_id = serializers.CharField(read_only=True)
+    schedule_id = serializers.CharField(read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Snapshot
+        fields = ["id", "camera_id", "schedule_id", "taken_at", "size_bytes", "url", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_url(self, snapshot) -> str:
+        return snapshot_url(snapshot)
