@@ -18,11 +18,19 @@ VENDOR_PATHS = {
 }
 
 
+# Credentials some cameras take in the query string (`?user=admin&password=...`, Dahua/Axis style).
+_QUERY_SECRET = re.compile(
+    r"(?P<key>[?&;](?:password|passwd|pass|pwd|token|auth|authkey|key|secret|user|username|login)=)(?P<value>[^&;#\s]*)",
+    re.IGNORECASE,
+)
+
+
 def mask_credentials(text: str | None) -> str | None:
-    """Replace every `scheme://user:pass@` or `scheme://user@` with `scheme://***@`."""
+    """Replace `scheme://user:pass@` (or `user@`) with `scheme://***@` and credential query values with `***`."""
     if not text:
         return text
-    return _USERINFO.sub(lambda m: f"{m.group('scheme')}***@", text)
+    text = _USERINFO.sub(lambda m: f"{m.group('scheme')}***@", text)
+    return _QUERY_SECRET.sub(lambda m: f"{m.group('key')}***" if m.group("value") else m.group(0), text)
 
 
 def _encode(part: str) -> str:

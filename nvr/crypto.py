@@ -69,8 +69,7 @@ def is_sealed(value: str | None) -> bool:
 
 
 def seal(plaintext: str) -> str:
-    if is_sealed(plaintext):
-        return plaintext  # sealing is idempotent
+    # Always encrypt, even text that happens to start with the prefix: values in memory are plaintext.
     return PREFIX + _fernet().encrypt(plaintext.encode()).decode()
 
 

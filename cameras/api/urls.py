@@ -1,3 +1,10 @@
-"""cameras API routes."""
+"""cameras API routes: `/api/v1/cameras` and `/api/v1/cameras/{id}`."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from cameras.api.views import CameraViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("cameras", CameraViewSet, basename="camera")
+
+urlpatterns = router.urls
