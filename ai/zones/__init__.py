@@ -1,0 +1,1 @@
+"""Zone geometry and configuration (pure), and later the zone engine."""
