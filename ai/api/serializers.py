@@ -24,7 +24,7 @@ from ai.models import (
 )
 from ai.zones import config as zone_config
 from ai.zones import geometry
-from nvr.api.fields import ClampedFloatField, ClampedIntegerField, JSONObjectField, StrictBooleanField
+from nvr.api.fields import ClampedFloatField, ClampedIntegerField, JSONObjectField, StrictBooleanField, StrictCharField
 from nvr.api.serializers import ModelSerializer
 
 MAX_DWELL_SECONDS = 86_400.0
@@ -32,50 +32,6 @@ MAX_ZONE_LABELS = 256
 TASK_CONFIG_MAX_BYTES = 65_536
 ZONE_CONFIG_MAX_BYTES = 16_384
 EVIDENCE_URL_PREFIX = "/media/snapshots/"
-
-
-MAX_JSON_DEPTH = 32
-
-
-def json_problem(value) -> str | None:
-    """Why a JSON value cannot be stored (NUL characters, which PostgreSQL jsonb refuses, or
-    nesting deeper than MAX_JSON_DEPTH), else None. Iterative, so no input can exhaust the stack."""
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return "nul"
-        elif isinstance(item, (dict, list)):
-            if depth >= MAX_JSON_DEPTH:
-                return "depth"
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return None
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only (DRF would turn numbers into strings)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StoredJSONObjectField(JSONObjectField):
-    """A bounded JSON object that the database can store (no NUL characters)."""
-
-    default_error_messages = {
-        "nul": "must not contain NUL characters",
-        "depth": f"must not be nested deeper than {MAX_JSON_DEPTH} levels",
-    }
-
-    def to_internal_value(self, data):
-        problem = json_problem(data)
-        if problem:
-            self.fail(problem)
-        return super().to_internal_value(data)
 
 
 @extend_schema_field({
@@ -111,7 +67,7 @@ class PolygonField(serializers.Field):
     },
     "additionalProperties": True,
 })
-class ZoneConfigField(StoredJSONObjectField):
+class ZoneConfigField(JSONObjectField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         try:
@@ -129,7 +85,7 @@ class AiTaskSerializer(ModelSerializer):
     stream_profile = serializers.ChoiceField(choices=StreamProfile.choices, required=False)
     fps = ClampedFloatField(*AI_FPS_RANGE, required=False, help_text="Clamped to 0.1..30")
     width = ClampedIntegerField(*AI_WIDTH_RANGE, required=False, help_text="Clamped to 160..3840")
-    config = StoredJSONObjectField(max_bytes=TASK_CONFIG_MAX_BYTES, required=False)
+    config = JSONObjectField(max_bytes=TASK_CONFIG_MAX_BYTES, required=False)
 
     class Meta:
         model = AiTask

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, parsers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts import capabilities as caps
@@ -33,16 +33,6 @@ FROM_QUERY = OpenApiParameter(
     "from", OpenApiTypes.DATETIME, OpenApiParameter.QUERY, description="RFC 3339; inclusive lower bound"
 )
 TO_QUERY = OpenApiParameter("to", OpenApiTypes.DATETIME, OpenApiParameter.QUERY, description="RFC 3339; inclusive upper bound")
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, but absurdly nested input is a 400 instead of a RecursionError (500)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("JSON parse error - nested too deeply") from None
 
 
 def _query_param(name: str, description: str, enum=None) -> OpenApiParameter:
@@ -105,7 +95,6 @@ class PartialUpdateDestroyMixin:
 )
 class CameraAiTaskViewSet(CameraNestedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = AiTask.objects.all()
-    parser_classes = [JSONParser]
     serializer_class = AiTaskSerializer
     capabilities = {"list": caps.AI_TASKS, "create": caps.REGISTRY_MANAGE}
     default_limit, max_limit = 200, 1000
@@ -123,7 +112,6 @@ class CameraAiTaskViewSet(CameraNestedMixin, mixins.ListModelMixin, viewsets.Gen
 )
 class AiTaskViewSet(ScopedChildMixin, PartialUpdateDestroyMixin, viewsets.GenericViewSet):
     queryset = AiTask.objects.all()
-    parser_classes = [JSONParser]
     serializer_class = AiTaskSerializer
     capabilities = {"partial_update": caps.REGISTRY_MANAGE, "destroy": caps.REGISTRY_MANAGE}
     noun = "ai task"
@@ -144,7 +132,6 @@ class AiTaskViewSet(ScopedChildMixin, PartialUpdateDestroyMixin, viewsets.Generi
 )
 class CameraZoneViewSet(CameraNestedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Zone.objects.all()
-    parser_classes = [JSONParser]
     serializer_class = ZoneSerializer
     capabilities = {"list": caps.EVENTS_READ, "create": caps.REGISTRY_MANAGE}
     default_limit, max_limit = 200, 1000
@@ -164,7 +151,6 @@ class CameraZoneViewSet(CameraNestedMixin, mixins.ListModelMixin, viewsets.Gener
 )
 class ZoneViewSet(ScopedChildMixin, PartialUpdateDestroyMixin, viewsets.GenericViewSet):
     queryset = Zone.objects.all()
-    parser_classes = [JSONParser]
     serializer_class = ZoneSerializer
     capabilities = {"partial_update": caps.REGISTRY_MANAGE, "destroy": caps.REGISTRY_MANAGE}
     noun = "zone"

@@ -9,7 +9,7 @@ from cameras import egress
 from cameras.models import Camera, RecordMode, RtspTransport, StreamChoice
 from cameras.stream_urls import StreamSource, mask_credentials, masked_record_url, validate_address, validate_stream_url
 from nvr import crypto
-from nvr.api.fields import ClampedIntegerField, JSONObjectField, StrictBooleanField, StrictIntegerField
+from nvr.api.fields import ClampedIntegerField, JSONObjectField, StrictBooleanField, StrictCharField, StrictIntegerField
 from nvr.api.serializers import ModelSerializer
 
 QUOTA_MAX_BYTES = 2**62
@@ -27,17 +27,6 @@ VIEW_FIELDS = (
     "post_roll_seconds", "mirror_enabled", "anr_enabled", "anr_replay_url_template", "native_anpr_enabled",
     "native_events_enabled", "enabled", "priority", "live_warm", "created_at", "updated_at",
 )
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only (DRF would turn 5 or true into "5" / "True")."""
-
-    default_error_messages = {"invalid": "must be a string"}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True})

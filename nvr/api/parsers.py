@@ -14,6 +14,10 @@ def _check(value, depth: int = 0) -> None:
     if isinstance(value, str):
         if "\x00" in value:
             raise ParseError("JSON strings must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ParseError("JSON strings must be valid Unicode (no unpaired surrogates)") from None
     elif isinstance(value, dict):
         for key, item in value.items():
             _check(key, depth + 1)
@@ -24,7 +28,7 @@ def _check(value, depth: int = 0) -> None:
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser plus: no NUL in strings (PostgreSQL text cannot hold it), bounded nesting."""
+    """DRF's JSON parser plus: no NUL or unpaired surrogates in strings (no database stores them), bounded nesting."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:

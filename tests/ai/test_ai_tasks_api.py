@@ -62,14 +62,12 @@ def test_create_writes_an_audit_row(manager_client, manager_user, camera):
         ({"task_type": "   "}, "task_type"),
         ({"task_type": 5}, "task_type"),
         ({"task_type": "x" * 65}, "task_type"),
-        ({"task_type": "a\x00b"}, "task_type"),
         ({"task_type": "d", "stream_profile": "hd"}, "stream_profile"),
         ({"task_type": "d", "fps": "fast"}, "fps"),
         ({"task_type": "d", "fps": True}, "fps"),
         ({"task_type": "d", "width": 1.5}, "width"),
         ({"task_type": "d", "enabled": "yes"}, "enabled"),
         ({"task_type": "d", "config": []}, "config"),
-        ({"task_type": "d", "config": {"k": "a\x00"}}, "config"),
         ({"task_type": "d", "config": {"k": "x" * 70000}}, "config"),
     ],
 )
@@ -213,3 +211,10 @@ def test_tasks_of_other_cameras_are_independent(manager_client, camera):
     make_camera("cam3")
     assert manager_client.post(URL.format("cam1"), {"task_type": "d"}, format="json").status_code == 201
     assert manager_client.post(URL.format("cam3"), {"task_type": "d"}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("body", [{"task_type": "a\x00b"}, {"task_type": "d", "config": {"k": "a\x00"}}])
+def test_nul_characters_are_refused_before_validation(manager_client, camera, body):
+    response = manager_client.post(URL.format("cam1"), body, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+    assert not AiTask.objects.exists()

@@ -113,11 +113,11 @@ def test_absurdly_nested_json_is_a_400_not_a_500(manager_client, camera, url):
     assert response.status_code == 400 and response.json()["code"] == "parse_error"
 
 
-def test_config_nested_deeper_than_32_levels_is_refused(manager_client, camera):
+def test_config_nested_deeper_than_the_parser_allows_is_refused(manager_client, camera):
     config: object = 1
-    for _ in range(40):
+    for _ in range(80):
         config = [config]
     config = {"a": config}
     response = manager_client.post("/api/v1/cameras/cam1/ai-tasks", {"task_type": "d", "config": config}, format="json")
-    assert response.status_code == 400 and "nested" in response.json()["fields"]["config"][0]
+    assert response.status_code == 400 and "nested" in response.json()["error"]
     assert not AiTask.objects.exists()

@@ -124,3 +124,9 @@ def test_nul_in_json_strings_is_400_and_writes_nothing(admin_client):
 def test_deeply_nested_json_is_400(admin_client):
     body = "[" * 100000 + "]" * 100000
     assert_envelope(admin_client.generic("POST", "/api/v1/users", body, content_type="application/json"), 400, "parse_error")
+
+
+def test_unpaired_surrogates_in_json_are_400(admin_client):
+    response = admin_client.generic("POST", "/api/v1/users", '{"username": "a\\ud800b", "password": "long enough"}',
+                                    content_type="application/json")
+    assert_envelope(response, 400, "parse_error")
