@@ -215,7 +215,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "StreamEnum": "cameras.models.StreamChoice",
+        "RecordModeEnum": "cameras.models.RecordMode",
+        "RtspTransportEnum": "cameras.models.RtspTransport",
+        "CameraStateEnum": "recording.models.CameraState",
+        "SegmentSourceEnum": "recording.models.SegmentSource",
+        "GapReasonEnum": "recording.models.GapReason",
+        "FillStateEnum": "recording.models.FillState",
+        "ZoneKindEnum": "ai.models.ZoneKind",
+        "ZoneEventTypeEnum": "ai.models.ZoneEventType",
+        "SeverityEnum": "ai.models.Severity",
+        "BackupDestinationKindEnum": "backups.models.DestinationKind",
+    },
     # the schema and docs are for authenticated callers only (SPEC §4: no anonymous access)
     "SERVE_PERMISSIONS": ["accounts.permissions.CapabilityPermission"],
     "POSTPROCESSING_HOOKS": [

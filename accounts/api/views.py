@@ -188,6 +188,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 class AuditLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The audit log, newest first. Read-only (append-only table)."""
 
+    queryset = AuditLog.objects.all()  # for schema introspection; get_queryset narrows it
     serializer_class = s.AuditLogSerializer
     read_capability = caps.REGISTRY_MANAGE
     default_limit, max_limit = 200, 5000
