@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
 from accounts.models import ApiKey, AuditLog, User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_display = ("username", "display_name", "role", "is_active", "locked_until", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "display_name", "email")
@@ -25,7 +26,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(AuditedAdmin):
     list_display = ("name", "key_prefix", "role", "scope_kind", "active", "expires_at", "revoked_at", "last_used_at")
     list_filter = ("role", "scope_kind", "active")
     search_fields = ("name", "key_prefix", "id")
@@ -41,18 +42,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor_name", "actor_kind", "role", "action", "target_type", "target_id", "subject_camera_id")
     list_filter = ("action", "actor_kind", "role", "target_type")
     search_fields = ("actor", "actor_name", "action", "target_id", "subject_camera_id")
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditLog._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

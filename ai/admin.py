@@ -2,23 +2,12 @@
 
 from django.contrib import admin
 
+from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
+
 from ai.models import AiTask, AiTaskLease, AiWorker, Detection, Event, Zone, ZoneEvent, ZoneOccupancy, ZoneTrackState
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Append-only history written by the server: viewable, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EngineStateAdmin(ReadOnlyAdmin):
+class EngineStateAdmin(AuditedAdmin, ReadOnlyAdmin):
     """Engine state: inspected, or deleted to reset a zone, never edited."""
 
     def has_delete_permission(self, request, obj=None):
@@ -26,7 +15,7 @@ class EngineStateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AiTask)
-class AiTaskAdmin(admin.ModelAdmin):
+class AiTaskAdmin(AuditedAdmin):
     list_display = ("id", "camera", "task_type", "stream_profile", "enabled", "fps", "width", "created_at")
     list_filter = ("enabled", "stream_profile", "task_type")
     search_fields = ("id", "camera__id", "camera__name", "task_type")
@@ -37,7 +26,7 @@ class AiTaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(AiWorker)
-class AiWorkerAdmin(admin.ModelAdmin):
+class AiWorkerAdmin(AuditedAdmin):
     list_display = ("worker_id", "api_key", "last_seen")
     search_fields = ("worker_id", "api_key__name", "api_key__key_prefix")
     list_select_related = ("api_key",)
@@ -46,7 +35,7 @@ class AiWorkerAdmin(admin.ModelAdmin):
 
 
 @admin.register(AiTaskLease)
-class AiTaskLeaseAdmin(admin.ModelAdmin):
+class AiTaskLeaseAdmin(AuditedAdmin):
     list_display = ("task", "lease_id", "worker_id", "camera", "task_type", "api_key", "renewed_at", "expires_at")
     list_filter = ("task_type",)
     search_fields = ("lease_id", "worker_id", "task__id", "camera__id")
@@ -65,7 +54,7 @@ class DetectionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(AuditedAdmin):
     list_display = ("name", "camera", "kind", "severity", "dwell_seconds", "enabled", "created_at")
     list_filter = ("kind", "severity", "enabled")
     search_fields = ("id", "name", "camera__id", "camera__name")

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
+from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
 from accounts.principal import SYSTEM, principal_of
 from backups import services
 from backups.destination_config import ConfigError
@@ -108,7 +109,7 @@ class BackupPolicyForm(forms.ModelForm):
 
 
 @admin.register(BackupPolicy)
-class BackupPolicyAdmin(admin.ModelAdmin):
+class BackupPolicyAdmin(AuditedAdmin):
     form = BackupPolicyForm
     list_display = ("name", "destination", "camera_list", "schedule_interval_s", "lookback_hours", "enabled", "last_run_at")
     list_filter = ("enabled", "incident_lock_only", "destination__kind")
@@ -120,19 +121,6 @@ class BackupPolicyAdmin(admin.ModelAdmin):
     @admin.display(description="cameras")
     def camera_list(self, obj):
         return ", ".join(obj.camera_ids) if obj.camera_ids else "all"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History rows written by the backup runner: viewable, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BackupJob)

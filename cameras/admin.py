@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts import audit
+from accounts.admin_base import ReadOnlyAdmin
 from accounts.principal import for_user
 from cameras import egress
 from cameras.models import Camera, CameraOnvif, PtzPreset
@@ -174,14 +175,6 @@ class CameraAdmin(admin.ModelAdmin):
                 delete_camera(for_user(request.user), camera, request)
             except Conflict as exc:
                 self.message_user(request, str(exc.detail), messages.WARNING)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CameraOnvif)

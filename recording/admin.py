@@ -2,20 +2,9 @@
 
 from django.contrib import admin
 
+from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
+
 from recording.models import CameraStatus, RecordingGap, RecordSchedule, Segment, Snapshot, SnapshotSchedule
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the recorder: browsable, never edited by hand (files and counters must agree)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CameraStatus)
@@ -45,7 +34,7 @@ class RecordingGapAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RecordSchedule)
-class RecordScheduleAdmin(admin.ModelAdmin):
+class RecordScheduleAdmin(AuditedAdmin):
     list_display = ("camera", "days", "time_start", "time_end", "enabled", "updated_at")
     list_filter = ("enabled", "camera")
     search_fields = ("id", "camera__id")
@@ -55,7 +44,7 @@ class RecordScheduleAdmin(admin.ModelAdmin):
 
 
 @admin.register(SnapshotSchedule)
-class SnapshotScheduleAdmin(admin.ModelAdmin):
+class SnapshotScheduleAdmin(AuditedAdmin):
     list_display = ("camera", "interval_seconds", "enabled", "last_fired_at", "updated_at")
     list_filter = ("enabled", "camera")
     search_fields = ("id", "camera__id")
