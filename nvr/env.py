@@ -54,6 +54,20 @@ class Env:
             number = min(maximum, number)
         return number
 
+    def float(self, name: str, default: float, minimum: float | None = None, maximum: float | None = None) -> float:
+        value = self.raw(name)
+        try:
+            number = default if value is None or value == "" else float(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{PREFIX}{name} must be a number, got {value!r}") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ImproperlyConfigured(f"{PREFIX}{name} must be a finite number, got {value!r}")
+        if minimum is not None:
+            number = max(minimum, number)
+        if maximum is not None:
+            number = min(maximum, number)
+        return number
+
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.str(name, default).lower()
         if value not in choices:

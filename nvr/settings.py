@@ -170,7 +170,7 @@ NVR_DEFAULT_CAMERA_QUOTA_GB = env.int("DEFAULT_CAMERA_QUOTA_GB", 0, minimum=0)
 NVR_DEFAULT_RECORD_AUDIO = env.bool("DEFAULT_RECORD_AUDIO", False)
 NVR_DEFAULT_PRE_ROLL_SECONDS = env.int("DEFAULT_PRE_ROLL_SECONDS", 10, minimum=0, maximum=300)
 NVR_DEFAULT_POST_ROLL_SECONDS = env.int("DEFAULT_POST_ROLL_SECONDS", 30, minimum=0, maximum=3600)
-NVR_DEFAULT_AI_FPS = env.int("DEFAULT_AI_FPS", 5, minimum=1, maximum=30)
+NVR_DEFAULT_AI_FPS = env.float("DEFAULT_AI_FPS", 5.0, minimum=0.1, maximum=30.0)
 NVR_DEFAULT_AI_WIDTH = env.int("DEFAULT_AI_WIDTH", 1280, minimum=160, maximum=3840)
 
 # --- internationalisation: UTC storage, schedule maths in NVR_TIME_ZONE ----------------------

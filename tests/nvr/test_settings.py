@@ -21,6 +21,9 @@ def test_bool_int_choice_and_clamps():
     assert env.bool("A") is True and env.bool("B") is False and env.bool("MISSING", True) is True
     assert env.int("N", 1, maximum=100) == 100 and env.int("M", 1, minimum=0) == 0
     assert env.choice("C", "off", ("off", "warn")) == "warn"
+    assert Env({"NVR_F": "0.01"}).float("F", 5.0, minimum=0.1) == 0.1
+    with pytest.raises(ImproperlyConfigured):
+        Env({"NVR_F": "nan"}).float("F", 5.0)
 
 
 @pytest.mark.parametrize("name,value", [("bool", "maybe"), ("int", "ten"), ("choice", "loud")])
@@ -80,7 +83,7 @@ def test_production_refuses_a_placeholder_secret_key(tmp_path):
 
 def test_every_setting_is_documented_in_the_readme():
     source = (ROOT / "nvr" / "settings.py").read_text()
-    names = set(re.findall(r'env\.(?:str|bool|int|choice|path|secret|raw)\(\s*"([A-Z_]+)"', source))
+    names = set(re.findall(r'env\.(?:str|bool|int|float|choice|path|secret|raw)\(\s*"([A-Z_]+)"', source))
     readme = (ROOT / "README.md").read_text()
     documented = set(re.findall(r"`((?:NVR_)?[A-Z_]+)`", readme))
     missing = sorted(n for n in names if (n if n in ("DATABASE_URL", "REDIS_URL") else "NVR_" + n) not in documented)
