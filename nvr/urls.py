@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from nvr import health
 from nvr.api.exceptions import json_or_html
+from nvr.console import views as console_views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(api_v1)),
+    path("admin/login/", console_views.admin_login_redirect, name="admin-login"),
     path("admin/", admin.site.urls),
     path("", include("nvr.console.urls")),
 ]

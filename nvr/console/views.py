@@ -6,7 +6,8 @@ from django import forms
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.principal import principal_of
@@ -38,6 +39,14 @@ def login_view(request):
         error = "Enter a username and a password."
     status = 401 if error else 200
     return render(request, "console/login.html", {"form": form, "error": error}, status=status)
+
+
+def admin_login_redirect(request):
+    """The admin's own login form would bypass lockout and audit: send people to the console login."""
+    target = request.GET.get("next", "/admin/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/admin/"
+    return redirect(f"{reverse('console:login')}?{urlencode({'next': target})}")
 
 
 @require_POST

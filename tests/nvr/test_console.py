@@ -90,3 +90,15 @@ def test_admin_site_is_for_admins_only():
     assert client.get("/admin/").status_code == 302
     client.force_login(make_user("boss", "admin"))
     assert client.get("/admin/").status_code == 200
+
+
+def test_admin_login_goes_through_the_console_login_with_lockout():
+    response = Client().get("/admin/login/?next=/admin/cameras/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=%2Fadmin%2Fcameras%2F"
+    make_user("boss", "admin")
+    assert Client().post("/admin/login/", {"username": "boss", "password": PASSWORD}).status_code == 302
+    client = Client()
+    assert client.get("/admin/").status_code == 302
+    assert client.post("/login/?next=/admin/", {"username": "boss", "password": PASSWORD})["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
