@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -12,6 +16,13 @@ from cameras.models import Camera
 from nvr import crypto
 
 PASSWORD = "correct horse battery"
+
+# No per-example deadline (a shared 2-core CI machine makes timings meaningless); in CI the
+# examples are derandomized so a red run is reproducible, locally they explore freely.
+hypothesis_settings.register_profile("nvr", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile("nvr-ci", parent=hypothesis_settings.get_profile("nvr"), derandomize=True,
+                                     print_blob=True)
+hypothesis_settings.load_profile("nvr-ci" if os.environ.get("CI") else "nvr")
 
 
 @pytest.fixture(autouse=True)
