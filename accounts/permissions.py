@@ -3,6 +3,7 @@
 A view declares what it needs:
   * `capabilities = {"list": "camera:read", "create": "registry:manage", ...}` per action, or
   * `read_capability` (safe methods) and `write_capability` (unsafe methods; default registry:manage);
+  * `action_phrases = {"create": "create camera", ...}` names actions in 403 messages;
   * `fleet_only = True` refuses camera-scoped API keys outright;
   * `public = True` needs no credential at all (login, logout, health probes).
 """
@@ -28,7 +29,10 @@ def required_capability(request, view) -> str | None:
 
 
 def describe_action(request, view) -> str:
-    return getattr(view, "action_description", None) or f"{(getattr(view, 'action', None) or request.method).lower()} {getattr(view, 'basename', None) or view.__class__.__name__}"
+    """Readable action for 403 texts: `view.action_phrases[action]`, else "<action> <basename>"."""
+    action = getattr(view, "action", None)
+    phrase = (getattr(view, "action_phrases", None) or {}).get(action or "")
+    return phrase or f"{(action or request.method).lower()} {getattr(view, 'basename', None) or view.__class__.__name__}"
 
 
 def deny_capability(principal, capability: str, action: str):

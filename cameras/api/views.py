@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts import capabilities as caps
 from accounts import scoping
+from accounts.permissions import describe_action
 from accounts.principal import principal_of
 from cameras import services
 from cameras.api.serializers import CameraCreateSerializer, CameraSerializer, CameraUpdateSerializer
@@ -57,14 +58,11 @@ class CameraViewSet(
         "partial_update": caps.REGISTRY_MANAGE,
         "destroy": caps.ADMIN,
     }
+    action_phrases = ACTION_DESCRIPTIONS
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = "[^/]+"
     default_limit = 500
     max_limit = 5000
-
-    @property
-    def action_description(self) -> str:
-        return ACTION_DESCRIPTIONS.get(self.action, f"{(self.action or self.request.method).lower()} camera")
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -81,7 +79,7 @@ class CameraViewSet(
 
     def get_object(self) -> Camera:
         camera_id = self.kwargs["pk"]
-        scoping.require_camera(principal_of(self.request), camera_id, self.action_description)
+        scoping.require_camera(principal_of(self.request), camera_id, describe_action(self.request, self))
         camera = None
         if len(camera_id) <= CAMERA_ID_MAX_LENGTH and "\x00" not in camera_id:
             camera = Camera.objects.filter(pk=camera_id).first()

@@ -35,23 +35,13 @@ def _time_params(what: str) -> list[OpenApiParameter]:
     ]
 
 
-class ActionPhrases:
-    """Readable 403 texts: `role 'viewer' is not permitted to create record schedules (...)`."""
-
-    action_phrases: dict[str, str] = {}
-
-    @property
-    def action_description(self) -> str | None:
-        return self.action_phrases.get(getattr(self, "action", None) or "")
-
-
 # --- record schedules ------------------------------------------------------------------------------
 
 @extend_schema_view(
     list=extend_schema(summary="List a camera's record schedules", parameters=[CAMERA_ID]),
     create=extend_schema(summary="Add a record schedule to a camera", parameters=[CAMERA_ID]),
 )
-class CameraRecordScheduleViewSet(ActionPhrases, CameraNestedMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class CameraRecordScheduleViewSet(CameraNestedMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     queryset = RecordSchedule.objects.order_by("created_at", "id")
     serializer_class = RecordScheduleSerializer
     capabilities = {"list": caps.CAMERA_READ, "create": caps.REGISTRY_MANAGE}
@@ -68,7 +58,7 @@ class CameraRecordScheduleViewSet(ActionPhrases, CameraNestedMixin, mixins.ListM
     partial_update=extend_schema(summary="Change a record schedule", parameters=[SCHEDULE_ID]),
     destroy=extend_schema(summary="Delete a record schedule", parameters=[SCHEDULE_ID]),
 )
-class RecordScheduleViewSet(ActionPhrases, ScopedChildMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class RecordScheduleViewSet(ScopedChildMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     queryset = RecordSchedule.objects.all()
     serializer_class = RecordScheduleSerializer
     lookup_url_kwarg = "schedule_id"
@@ -91,7 +81,7 @@ class RecordScheduleViewSet(ActionPhrases, ScopedChildMixin, mixins.UpdateModelM
     list=extend_schema(summary="List a camera's snapshot schedules", parameters=[CAMERA_ID]),
     create=extend_schema(summary="Add a snapshot schedule to a camera", parameters=[CAMERA_ID]),
 )
-class CameraSnapshotScheduleViewSet(ActionPhrases, CameraNestedMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class CameraSnapshotScheduleViewSet(CameraNestedMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     queryset = SnapshotSchedule.objects.order_by("created_at", "id")
     serializer_class = SnapshotScheduleSerializer
     capabilities = {"list": caps.CAMERA_READ, "create": caps.REGISTRY_MANAGE}
@@ -108,7 +98,7 @@ class CameraSnapshotScheduleViewSet(ActionPhrases, CameraNestedMixin, mixins.Lis
     partial_update=extend_schema(summary="Change a snapshot schedule", parameters=[SCHEDULE_ID]),
     destroy=extend_schema(summary="Delete a snapshot schedule", parameters=[SCHEDULE_ID]),
 )
-class SnapshotScheduleViewSet(ActionPhrases, ScopedChildMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class SnapshotScheduleViewSet(ScopedChildMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     queryset = SnapshotSchedule.objects.all()
     serializer_class = SnapshotScheduleSerializer
     lookup_url_kwarg = "schedule_id"
@@ -128,7 +118,7 @@ class SnapshotScheduleViewSet(ActionPhrases, ScopedChildMixin, mixins.UpdateMode
 # --- health ----------------------------------------------------------------------------------------
 
 @extend_schema_view(list=extend_schema(summary="Recorder status of every camera the caller may see"))
-class CameraHealthListViewSet(ActionPhrases, mixins.ListModelMixin, viewsets.GenericViewSet):
+class CameraHealthListViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Camera.objects.all()
     serializer_class = CameraHealthSerializer
     capabilities = {"list": caps.CAMERA_READ}
@@ -140,7 +130,7 @@ class CameraHealthListViewSet(ActionPhrases, mixins.ListModelMixin, viewsets.Gen
         return scoping.filter_queryset(cameras, principal_of(self.request), "id")
 
 
-class CameraHealthViewSet(ActionPhrases, CameraNestedMixin, viewsets.GenericViewSet):
+class CameraHealthViewSet(CameraNestedMixin, viewsets.GenericViewSet):
     queryset = Camera.objects.all()
     serializer_class = CameraHealthSerializer
     capabilities = {"retrieve": caps.CAMERA_READ}
@@ -153,7 +143,7 @@ class CameraHealthViewSet(ActionPhrases, CameraNestedMixin, viewsets.GenericView
 
 # --- read-only media indexes -----------------------------------------------------------------------
 
-class CameraListViewSet(ActionPhrases, CameraNestedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class CameraListViewSet(CameraNestedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Base for `/cameras/{camera_id}/<media>` lists (video:playback)."""
 
     capabilities = {"list": caps.VIDEO_PLAYBACK}
