@@ -173,6 +173,26 @@ NVR_DEFAULT_POST_ROLL_SECONDS = env.int("DEFAULT_POST_ROLL_SECONDS", 30, minimum
 NVR_DEFAULT_AI_FPS = env.float("DEFAULT_AI_FPS", 5.0, minimum=0.1, maximum=30.0)
 NVR_DEFAULT_AI_WIDTH = env.int("DEFAULT_AI_WIDTH", 1280, minimum=160, maximum=3840)
 
+# --- recorder (SPEC §5; one or more `manage.py record` processes) ----------------------------
+NVR_RECORDER_ENABLED = env.bool("RECORDER_ENABLED", True)
+NVR_RECORDER_ID = env.str("RECORDER_ID", "")  # empty = "<hostname>-<pid>"
+NVR_RECORDER_CAMERAS_PER_WORKER = env.int("RECORDER_CAMERAS_PER_WORKER", 4, minimum=1, maximum=64)
+NVR_RECORDER_LEASE_SECONDS = env.int("RECORDER_LEASE_SECONDS", 30, minimum=5, maximum=600)
+NVR_RECORDER_POLL_SECONDS = env.float("RECORDER_POLL_SECONDS", 1.0, minimum=0.1, maximum=30.0)
+NVR_RTSP_TIMEOUT_S = env.int("RTSP_TIMEOUT_S", 15, minimum=1, maximum=120)
+NVR_RECONCILE_INTERVAL_S = env.int("RECONCILE_INTERVAL_S", 300, minimum=10)
+NVR_HEALTH_INTERVAL_S = env.int("HEALTH_INTERVAL_S", 15, minimum=5)
+NVR_READYZ_MIN_RECORDING_PERCENT = env.float("READYZ_MIN_RECORDING_PERCENT", 0.0, minimum=0.0, maximum=100.0)
+NVR_ANR_MAX_GAP_HOURS = env.int("ANR_MAX_GAP_HOURS", 24, minimum=1)
+
+# --- retention (reference §3.17) -------------------------------------------------------------
+NVR_RETENTION_INTERVAL_S = env.int("RETENTION_INTERVAL_S", 300, minimum=30)
+NVR_MAX_RECORDINGS_GB = env.float("MAX_RECORDINGS_GB", 20.0, minimum=0.001)
+NVR_MIN_FREE_DISK_GB = env.float("MIN_FREE_DISK_GB", 5.0, minimum=0.0)
+NVR_DETECTION_RETENTION_HOURS = env.int("DETECTION_RETENTION_HOURS", 168, minimum=1)
+NVR_AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", 365, minimum=1)
+NVR_SNAPSHOT_RETENTION_HOURS = env.int("SNAPSHOT_RETENTION_HOURS", 168, minimum=0)
+
 # --- internationalisation: UTC storage, schedule maths in NVR_TIME_ZONE ----------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -25,6 +25,17 @@ def clip_error(text: str | None) -> str | None:
     return mask_credentials(str(text))[-LAST_ERROR_MAX_CHARS:]
 
 
+class GapReason(models.TextChoices):
+    CAMERA_OFFLINE = "camera_offline"
+    AUTH_FAILED = "auth_failed"
+    STREAM_ERROR = "stream_error"
+    RECORDER_DOWN = "recorder_down"
+    DISK_FULL = "disk_full"
+    SCHEDULE_OFF = "schedule_off"
+    EVENT_IDLE = "event_idle"
+    DISABLED = "disabled"
+
+
 class CameraState(models.TextChoices):
     UNKNOWN = "unknown"
     DISABLED = "disabled"
@@ -57,6 +68,12 @@ class CameraStatus(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     clock_skew_seconds = models.FloatField(null=True, blank=True, help_text="Camera clock minus NVR clock")
     status_note = models.TextField(blank=True, default="", help_text='e.g. "audio codec opus dropped"')
+    gap_reason = models.CharField(
+        max_length=16, null=True, blank=True, choices=GapReason.choices,
+        help_text="Why the camera is not recording now; given to the gap before its next segment",
+    )
+    trigger_until = models.DateTimeField(null=True, blank=True, help_text="End of the open event-trigger window")
+    bytes_written = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -114,17 +131,6 @@ class Segment(models.Model):
     @property
     def locked(self) -> bool:
         return self.read_locks > 0
-
-
-class GapReason(models.TextChoices):
-    CAMERA_OFFLINE = "camera_offline"
-    AUTH_FAILED = "auth_failed"
-    STREAM_ERROR = "stream_error"
-    RECORDER_DOWN = "recorder_down"
-    DISK_FULL = "disk_full"
-    SCHEDULE_OFF = "schedule_off"
-    EVENT_IDLE = "event_idle"
-    DISABLED = "disabled"
 
 
 class FillState(models.TextChoices):
@@ -256,3 +262,43 @@ class Snapshot(models.Model):
 
     def __str__(self):
         return f"{self.camera_id} @ {self.taken_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RecorderProcess(models.Model):
+    """A running (or lately running) `manage.py record` process and its heartbeat."""
+
+    id = models.CharField(primary_key=True, max_length=200, help_text="NVR_RECORDER_ID, or <hostname>-<pid>")
+    hostname = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    version = models.CharField(max_length=32, default="")
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    stopped_at = models.DateTimeField(null=True, blank=True, help_text="Set on a clean shutdown")
+    cameras_claimed = models.PositiveIntegerField(default=0)
+    cameras_recording = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["heartbeat_at"], name="recorder_heartbeat")]
+
+    def __str__(self):
+        return self.id
+
+
+class StorageSettings(models.Model):
+    """Runtime overrides of the retention cap and free-disk floor (one row, id 1; NULL = use NVR_* setting)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    max_recordings_bytes = models.BigIntegerField(null=True, blank=True)
+    min_free_disk_bytes = models.BigIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "storage settings"
+
+    def __str__(self):
+        return "storage settings"
+
+    @classmethod
+    def load(cls) -> "StorageSettings":
+        return cls.objects.get_or_create(id=1)[0]
