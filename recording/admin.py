@@ -1,10 +1,20 @@
-"""Admin for recorder output (read-only: segments, gaps, status, snapshots) and editable schedules."""
+"""Admin for recorder output (read-only: segments, gaps, status, snapshots, recorder heartbeats), schedules, storage limits."""
 
+from django import forms
 from django.contrib import admin
 
 from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
 
-from recording.models import CameraStatus, RecordingGap, RecordSchedule, Segment, Snapshot, SnapshotSchedule
+from recording.models import (
+    CameraStatus,
+    RecorderProcess,
+    RecordingGap,
+    RecordSchedule,
+    Segment,
+    Snapshot,
+    SnapshotSchedule,
+    StorageSettings,
+)
 
 
 @admin.register(CameraStatus)
@@ -60,3 +70,44 @@ class SnapshotAdmin(ReadOnlyAdmin):
     search_fields = ("id", "camera__id")
     date_hierarchy = "taken_at"
     list_select_related = ("camera", "schedule")
+
+
+@admin.register(RecorderProcess)
+class RecorderProcessAdmin(ReadOnlyAdmin):
+    list_display = ("id", "hostname", "pid", "version", "heartbeat_at", "stopped_at", "cameras_claimed", "cameras_recording")
+    list_filter = ("hostname",)
+    search_fields = ("id", "hostname")
+    date_hierarchy = "heartbeat_at"
+
+
+class StorageSettingsForm(forms.ModelForm):
+    class Meta:
+        model = StorageSettings
+        fields = ("max_recordings_bytes", "min_free_disk_bytes")
+
+    def clean_max_recordings_bytes(self):
+        value = self.cleaned_data["max_recordings_bytes"]
+        if value is not None and value <= 0:
+            raise forms.ValidationError("must be greater than 0 (leave empty to use NVR_MAX_RECORDINGS_GB)")
+        return value
+
+    def clean_min_free_disk_bytes(self):
+        value = self.cleaned_data["min_free_disk_bytes"]
+        if value is not None and value < 0:
+            raise forms.ValidationError("must be 0 or more (leave empty to use NVR_MIN_FREE_DISK_GB)")
+        return value
+
+
+@admin.register(StorageSettings)
+class StorageSettingsAdmin(AuditedAdmin):
+    """The one row of runtime storage overrides (empty field = the NVR_* setting applies)."""
+
+    form = StorageSettingsForm
+    list_display = ("__str__", "max_recordings_bytes", "min_free_disk_bytes", "updated_at")
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request):
+        return not StorageSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,12 +1,14 @@
-"""Recording API representations: schedules (validated), status, segments, gaps and snapshots (no paths)."""
+"""Recording API representations: schedules, status, segments, gaps, snapshots, timeline, evidence, triggers."""
 
 from __future__ import annotations
+
+import unicodedata
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from nvr.api.fields import ClampedIntegerField, RFC3339Field, StrictBooleanField
+from nvr.api.fields import ClampedIntegerField, RFC3339Field, StrictBooleanField, StrictCharField
 from nvr.api.serializers import ModelSerializer
 from recording import schedule as windows
 from recording.models import (
@@ -14,6 +16,8 @@ from recording.models import (
     SNAPSHOT_INTERVAL_MAX,
     SNAPSHOT_INTERVAL_MIN,
     CameraState,
+    FillState,
+    GapReason,
     RecordingGap,
     RecordSchedule,
     Segment,
@@ -139,6 +143,11 @@ class CameraHealthSerializer(serializers.Serializer):
     lease_expires_at = RFC3339Field(allow_null=True)
     clock_skew_seconds = serializers.FloatField(allow_null=True)
     status_note = serializers.CharField()
+    gap_reason = serializers.ChoiceField(
+        choices=GapReason.choices, allow_null=True, help_text="Why the camera is not recording now (the coming gap's reason)"
+    )
+    trigger_until = RFC3339Field(allow_null=True, help_text="End of the open event-trigger window")
+    bytes_written = serializers.IntegerField(help_text="Bytes written by the current ingest run")
     updated_at = RFC3339Field(allow_null=True)
 
     def to_representation(self, instance):
@@ -190,3 +199,130 @@ class SnapshotSerializer(ModelSerializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_url(self, snapshot) -> str:
         return snapshot_url(snapshot)
+
+
+# --- timeline and computed gaps --------------------------------------------------------------------
+
+class KeywordFieldsSerializer(serializers.Serializer):
+    # Fields declared with a trailing underscore (`from_`) appear under the Python keyword (`from`).
+    # (A comment, not a docstring: drf-spectacular would show a docstring in every subclass' schema.)
+
+    def get_fields(self):
+        return {name[:-1] if name.endswith("_") else name: field for name, field in super().get_fields().items()}
+
+
+class CoverageSpanSerializer(serializers.Serializer):
+    start = RFC3339Field()
+    end = RFC3339Field()
+    seconds = serializers.FloatField(help_text="Length in seconds (millisecond precision)")
+
+
+class TimelineGapSerializer(CoverageSpanSerializer):
+    reason = serializers.ChoiceField(
+        choices=GapReason.choices, allow_null=True,
+        help_text="Why nothing was recorded: from the persisted gap, or for the hole the camera is in now from "
+        "its current status; null when unknown",
+    )
+    fill_state = serializers.ChoiceField(choices=FillState.choices, allow_null=True, help_text="ANR state of the persisted gap")
+    gap_id = serializers.CharField(allow_null=True, help_text="The persisted recording gap overlapping this hole most")
+
+
+class CoverageWindowSerializer(KeywordFieldsSerializer):
+    camera_id = serializers.CharField()
+    from_ = RFC3339Field(help_text="Start of the window")
+    to = RFC3339Field(help_text="End of the window")
+
+
+class CameraTimelineSerializer(CoverageWindowSerializer):
+    """A camera's recorded ranges and holes in a window."""
+
+    ranges = CoverageSpanSerializer(many=True, help_text="Recorded stretches (segments less than 2 s apart merged), clipped to the window")
+    recorded_seconds = serializers.FloatField()
+    segment_count = serializers.IntegerField(help_text="Segments overlapping the window")
+    gaps = TimelineGapSerializer(many=True, help_text="Holes of more than 2 s, window edges included")
+
+
+class CameraGapsSerializer(CoverageWindowSerializer):
+    """The holes of a camera's recordings in a window, computed from its segments."""
+
+    gaps = CoverageSpanSerializer(many=True, help_text="Holes of more than 2 s, window edges included")
+    gap_count = serializers.IntegerField()
+    total_gap_seconds = serializers.FloatField()
+
+
+# --- evidence and incidents ------------------------------------------------------------------------
+
+INCIDENT_ID_MAX_LENGTH = 200
+# Control, format (e.g. bidi overrides) and surrogate code points never belong in a case tag.
+FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+
+
+def incident_id_problem(value: str) -> str | None:
+    """Why a trimmed incident id is unacceptable, or None."""
+    if not value:
+        return "must not be blank"
+    if len(value) > INCIDENT_ID_MAX_LENGTH:
+        return f"must be at most {INCIDENT_ID_MAX_LENGTH} characters"
+    if any(unicodedata.category(char) in FORBIDDEN_CATEGORIES for char in value):
+        return "must not contain control characters"
+    return None
+
+
+class IncidentIdField(StrictCharField):
+    """A free-form case tag: a string, trimmed, 1..200 characters, no control characters."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", INCIDENT_ID_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)  # trimmed; blank values never get here
+        problem = incident_id_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+
+class EvidenceLockSerializer(serializers.Serializer):
+    incident_id = IncidentIdField(
+        required=False, allow_null=True, allow_blank=True,
+        help_text="Tag the segment with this incident; absent, null or blank keeps the current tag",
+    )
+
+
+class SegmentIncidentSerializer(serializers.Serializer):
+    incident_id = IncidentIdField(allow_null=True, help_text="The incident tag; null clears it")
+
+
+# drf-spectacular makes every PATCH body partial; this one has a required member.
+SEGMENT_INCIDENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "incident_id": {
+            "type": "string",
+            "nullable": True,
+            "minLength": 1,
+            "maxLength": INCIDENT_ID_MAX_LENGTH,
+            "description": "The incident tag (trimmed, no control characters); null clears it",
+        }
+    },
+    "required": ["incident_id"],
+}
+
+
+class IncidentSerializer(serializers.Serializer):
+    incident_id = serializers.CharField()
+    segment_count = serializers.IntegerField()
+    total_bytes = serializers.IntegerField()
+    oldest_start = RFC3339Field()
+    newest_end = RFC3339Field()
+
+
+# --- record triggers -------------------------------------------------------------------------------
+
+class RecordTriggerSerializer(serializers.Serializer):
+    camera_id = serializers.CharField()
+    triggered = serializers.BooleanField()
+    window_end = RFC3339Field(help_text="The event window stays open until then (a later trigger only extends it)")
+    pre_roll_seconds = serializers.IntegerField(help_text="Footage kept from before the trigger")
+    post_roll_seconds = serializers.IntegerField()

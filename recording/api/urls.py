@@ -1,8 +1,8 @@
 """recording API routes (paths exactly as the reference, no trailing slashes)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from recording.api import views
+from recording.api import recordings, system, views
 
 LIST_CREATE = {"get": "list", "post": "create"}
 PATCH_DELETE = {"patch": "partial_update", "delete": "destroy"}
@@ -25,4 +25,26 @@ urlpatterns = [
         name="camera-recording-gaps",
     ),
     path("cameras/<str:camera_id>/snapshots", views.SnapshotListViewSet.as_view({"get": "list"}), name="camera-snapshots"),
+    path("cameras/<str:camera_id>/timeline", recordings.CameraTimelineViewSet.as_view({"get": "retrieve"}), name="camera-timeline"),
+    path("cameras/<str:camera_id>/gaps", recordings.CameraGapsViewSet.as_view({"get": "retrieve"}), name="camera-gaps"),
+    path(
+        "cameras/<str:camera_id>/recording-gaps/<str:gap_id>/retry",
+        recordings.RecordingGapRetryViewSet.as_view({"post": "retry"}),
+        name="camera-recording-gap-retry",
+    ),
+    path("cameras/<str:camera_id>/record-trigger", recordings.RecordTriggerViewSet.as_view({"post": "trigger"}), name="camera-record-trigger"),
+    path(
+        "segments/<str:segment_id>/evidence-lock",
+        recordings.SegmentEvidenceViewSet.as_view({"post": "lock", "delete": "unlock"}),
+        name="segment-evidence-lock",
+    ),
+    path("segments/<str:segment_id>/incident", recordings.SegmentEvidenceViewSet.as_view({"patch": "tag"}), name="segment-incident"),
+    path("incidents", recordings.IncidentListViewSet.as_view({"get": "list"}), name="incidents"),
+    # Incident tags are free-form and may contain "/".
+    re_path(r"^incidents/(?P<incident_id>.+)/segments$", recordings.IncidentSegmentListViewSet.as_view({"get": "list"}), name="incident-segments"),
+]
+
+urlpatterns += [
+    path("system", system.SystemView.as_view(), name="system"),
+    path("system/retention", system.RetentionLimitsView.as_view(), name="system-retention"),
 ]

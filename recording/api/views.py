@@ -167,11 +167,7 @@ class SegmentListViewSet(CameraListViewSet):
 
     def get_queryset(self):
         start, end = query_time_range(self.request)
-        segments = super().get_queryset()
-        if start is not None:
-            segments = segments.filter(end_time__gt=start)
-        if end is not None:
-            segments = segments.filter(start_time__lt=end)
+        segments = services.overlapping_segments(super().get_queryset(), start, end)
         self.newest_window = start is None and end is None
         return segments.order_by("-start_time", "-id") if self.newest_window else segments.order_by("start_time", "id")
 

@@ -1,5 +1,6 @@
 """Django admin for recording models: pages render, recorder output is read-only, schedules validate."""
 
+from django.contrib.admin.utils import quote
 import pytest
 from django.test import Client
 
@@ -32,7 +33,7 @@ def rows(camera):
 @pytest.mark.parametrize("model", MODELS)
 def test_changelist_and_detail_pages_render(admin_site, rows, model):
     assert admin_site.get(f"/admin/recording/{model}/").status_code == 200
-    assert admin_site.get(f"/admin/recording/{model}/{rows[model].pk}/change/").status_code == 200
+    assert admin_site.get(f"/admin/recording/{model}/{quote(rows[model].pk)}/change/").status_code == 200
 
 
 @pytest.mark.parametrize("model", ["camerastatus", "segment", "recordinggap", "snapshot"])
@@ -41,7 +42,7 @@ def test_recorder_output_cannot_be_added_by_hand(admin_site, db, model):
 
 
 def test_segment_detail_shows_the_internal_path_to_admins(admin_site, rows):
-    page = admin_site.get(f"/admin/recording/segment/{rows['segment'].pk}/change/").content.decode()
+    page = admin_site.get(f"/admin/recording/segment/{quote(rows['segment'].pk)}/change/").content.decode()
     assert rows["segment"].path in page
 
 

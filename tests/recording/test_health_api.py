@@ -28,6 +28,7 @@ def test_status_view_has_every_field_and_no_path(admin_client, camera):
     assert set(body) == {
         "camera_id", "state", "last_segment_at", "last_started_at", "reconnect_count", "segments_written",
         "fps_observed", "bitrate_kbps", "last_error", "recorder_pid", "frames_per_second", "last_packet_at",
+        "gap_reason", "trigger_until", "bytes_written",
         "lease_holder", "lease_expires_at", "clock_skew_seconds", "status_note", "updated_at",
     }
     assert body["state"] == "idle_schedule" and body["status_note"] == "audio codec opus dropped"
