@@ -5,10 +5,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev schema
+.PHONY: run demo test install install-dev schema
 
 run: install
 	$(PY) manage.py runall --host $(HOST) --port $(PORT)
+
+demo: install
+	$(PY) manage.py runall --host $(HOST) --port $(PORT) --demo
 
 test: install-dev
 	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)

@@ -16,6 +16,8 @@ from accounts.services import bootstrap_admin
 
 log = logging.getLogger(__name__)
 RESTART_BACKOFF_MAX_S = 30
+DEMO_RTSP_PORT = 8554
+DEMO_CAMERA = {"name": "Demo camera", "segment_seconds": 10}
 
 
 @dataclass
@@ -36,14 +38,26 @@ class Child:
         return None if self.process is None else self.process.poll()
 
 
-def processes(host: str, port: int) -> list[Child]:
-    """The process table of single-machine mode."""
+def processes(host: str, port: int, demo: bool = False, demo_rtsp_port: int = DEMO_RTSP_PORT) -> list[Child]:
+    """The process table of single-machine mode (SPEC §1): web, tasks, recorder (+ the simulated camera)."""
     python = sys.executable
-    return [Child("web", [python, "-m", "daphne", "-b", host, "-p", str(port), "nvr.asgi:application"])]
+    manage = [python, str(settings.BASE_DIR / "manage.py")]
+    children = [
+        Child("web", [python, "-m", "daphne", "-b", host, "-p", str(port), "nvr.asgi:application"]),
+        Child("tasks", [*manage, "qcluster"]),
+        Child("recorder", [*manage, "record"]),
+    ]
+    if demo:
+        children.append(Child("simcam", [*manage, "simcam", "--host", "127.0.0.1", "--port", str(demo_rtsp_port),
+                                         "--source", "clock"]))
+    return children
 
 
-def prepare(stdout) -> None:
+def prepare(stdout, demo: bool = False, demo_rtsp_port: int = DEMO_RTSP_PORT) -> None:
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("sync_schedules", verbosity=0)
+    if demo:
+        register_demo_camera(stdout, demo_rtsp_port)
     created = bootstrap_admin(password=settings.NVR_ADMIN_PASSWORD)
     if created is not None:
         user, generated = created
@@ -104,3 +118,16 @@ class Supervisor:
                 child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.process.kill()
+
+
+def register_demo_camera(stdout, rtsp_port: int = DEMO_RTSP_PORT) -> None:
+    """The demo camera: the built-in simulated camera on loopback, recorded in 10 s segments."""
+    from accounts.principal import SYSTEM
+    from cameras.models import Camera
+    from cameras.services import create_camera
+
+    url = f"rtsp://127.0.0.1:{rtsp_port}/cam1"
+    if Camera.objects.filter(name=DEMO_CAMERA["name"]).exists():
+        return
+    camera = create_camera(SYSTEM, {**DEMO_CAMERA, "main_stream_url": url})
+    stdout.write(f"Registered the demo camera '{camera.pk}' ({url}).\n")

@@ -107,3 +107,41 @@ def test_runall_uses_the_configured_admin_password_and_never_prints_it(tmp_path)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=20)
+
+
+def test_demo_mode_records_the_simulated_camera_within_a_minute(tmp_path):
+    port, rtsp_port = free_port(), free_port()
+    with scratch_database() as database_url:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env.update(NVR_DATA_DIR=str(tmp_path), PYTHONUNBUFFERED="1", NVR_ADMIN_PASSWORD="chosen-password-1",
+                   NVR_SECRET_KEY=secrets.token_urlsafe(50))
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runall", "--port", str(port), "--demo", "--demo-rtsp-port", str(rtsp_port)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            output, match = read_until(process, r"Registered the demo camera '(\S+)'")
+            camera_id = match.group(1)
+            wait_for(f"http://127.0.0.1:{port}/healthz")
+            key = subprocess.run([sys.executable, "manage.py", "mintkey", "demo-test", "--role", "viewer"], cwd=ROOT,
+                                 env=env, capture_output=True, text=True, check=True).stdout.split()[-1]
+
+            def get(path):
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1{path}", headers={"X-API-Key": key})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return json.loads(response.read())
+
+            segments = []
+            while time.monotonic() - started < 60 and not segments:
+                segments = get(f"/cameras/{camera_id}/segments")["results"]
+                time.sleep(1)
+            assert segments, "the demo camera recorded nothing within a minute"
+            assert segments[0]["codec"] == "h264" and segments[0]["width"] == 640
+            assert get(f"/cameras/{camera_id}/health")["state"] == "recording"
+            assert get(f"/cameras/{camera_id}/timeline")["recorded_seconds"] > 0
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=30)
+        assert code == 0

@@ -1,0 +1,83 @@
+"""Camera leases and recorder heartbeats: several recorders share one database, each camera recorded by one."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from recording.models import CameraStatus, RecorderProcess
+
+VERSION = "0.3.0"
+
+
+def recorder_identity() -> str:
+    return settings.NVR_RECORDER_ID or f"{socket.gethostname()}-{os.getpid()}"
+
+
+def lease_ttl() -> timedelta:
+    return timedelta(seconds=settings.NVR_RECORDER_LEASE_SECONDS)
+
+
+def register_recorder(recorder_id: str, now=None) -> RecorderProcess:
+    now = now or timezone.now()
+    row, _ = RecorderProcess.objects.update_or_create(id=recorder_id, defaults={
+        "hostname": socket.gethostname(), "pid": os.getpid(), "version": VERSION, "started_at": now,
+        "heartbeat_at": now, "stopped_at": None, "cameras_claimed": 0, "cameras_recording": 0,
+    })
+    return row
+
+
+def beat(recorder_id: str, claimed: int, recording: int, now=None) -> None:
+    now = now or timezone.now()
+    RecorderProcess.objects.filter(id=recorder_id).update(
+        heartbeat_at=now, cameras_claimed=claimed, cameras_recording=recording, stopped_at=None
+    )
+
+
+def live_recorder_count(now=None) -> int:
+    """Recorders whose heartbeat is fresher than the lease TTL (this one included once it has beaten)."""
+    now = now or timezone.now()
+    return RecorderProcess.objects.filter(stopped_at__isnull=True, heartbeat_at__gte=now - lease_ttl()).count()
+
+
+def claim(camera_id: str, recorder_id: str, now=None) -> tuple[bool, CameraStatus | None]:
+    """Take a camera's lease with a conditional UPDATE: free, expired, or already ours.
+
+    Returns (claimed, the status row as it was before the claim) so the caller can tell a takeover.
+    """
+    now = now or timezone.now()
+    CameraStatus.objects.get_or_create(camera_id=camera_id)
+    before = CameraStatus.objects.filter(camera_id=camera_id).first()
+    free = Q(lease_holder__isnull=True) | Q(lease_holder=recorder_id) | Q(lease_expires_at__lt=now)
+    updated = CameraStatus.objects.filter(free, camera_id=camera_id).update(
+        lease_holder=recorder_id, lease_expires_at=now + lease_ttl()
+    )
+    return updated == 1, before
+
+
+def renew(recorder_id: str, camera_ids, now=None) -> set[str]:
+    """Extend our leases; returns the cameras we still hold (a lease lost while we stalled is gone)."""
+    now = now or timezone.now()
+    CameraStatus.objects.filter(lease_holder=recorder_id, camera_id__in=list(camera_ids)).update(
+        lease_expires_at=now + lease_ttl()
+    )
+    return set(CameraStatus.objects.filter(lease_holder=recorder_id).values_list("camera_id", flat=True))
+
+
+def release(recorder_id: str, camera_ids=None, now=None, **status_changes) -> None:
+    """Give leases back (all of ours when `camera_ids` is None), optionally updating those status rows."""
+    rows = CameraStatus.objects.filter(lease_holder=recorder_id)
+    if camera_ids is not None:
+        rows = rows.filter(camera_id__in=list(camera_ids))
+    rows.update(lease_holder=None, lease_expires_at=None, recorder_pid=None, **status_changes)
+
+
+def stop_recorder(recorder_id: str, now=None) -> None:
+    RecorderProcess.objects.filter(id=recorder_id).update(
+        stopped_at=now or timezone.now(), cameras_claimed=0, cameras_recording=0
+    )

@@ -1,0 +1,404 @@
+"""The recorder supervisor: claims cameras by lease, runs their pipelines in worker processes, owns the DB side.
+
+One loop, split into single-step methods: `drain_events` (what pipelines report → index, status, events),
+`heartbeat` (beat + renew leases), `reconcile` (database → desired pipelines), `check_workers` (crashed
+workers are restarted), `reconcile_files` (periodic index/file consistency). Only this process writes the
+status rows of the cameras it holds, and every such write is fenced by the lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import queue
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections
+from django.db.models import F
+from django.utils import timezone
+
+from cameras.models import Camera
+from cameras.stream_urls import StreamSource, mask_credentials, record_url
+from nvr import eventlog
+from recording import indexing, leases
+from recording import schedule as schedules
+from recording.models import CameraState, CameraStatus, RecordSchedule, clip_error
+from recording.recorder.pipeline import PipelineConfig
+from recording.recorder.plan import GapMarks, Plan, lease_target, plan_camera, reason_after_takeover
+from recording.recorder.worker import worker_main
+
+log = logging.getLogger(__name__)
+STATS_WRITE_S = 5.0
+SHUTDOWN_GRACE_S = 10.0
+NO_URL_RETRY_S = 30.0
+STATE_AFTER_DISCONNECT = {"camera_offline": CameraState.OFFLINE}
+
+
+@dataclass
+class CameraRun:
+    """What the supervisor knows about one camera it holds."""
+
+    camera_id: str
+    marks: GapMarks = field(default_factory=GapMarks)
+    worker: "WorkerHandle | None" = None
+    config: PipelineConfig | None = None
+    plan: Plan | None = None
+    connected: bool = False
+    stats: tuple | None = None
+    stats_written_at: float = 0.0
+    no_url_until: float = 0.0
+
+
+class WorkerHandle:
+    """One worker process and the cameras placed on it."""
+
+    def __init__(self, context, events):
+        self.commands = context.Queue()
+        self.process = context.Process(target=worker_main, args=(self.commands, events), daemon=True)
+        self.cameras: set[str] = set()
+        self.process.start()
+
+    def send(self, *command) -> None:
+        self.commands.put(command)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+
+class Supervisor:
+    """Runs until `stopping` is set (SIGTERM/SIGINT), then closes every open segment and gives the leases back."""
+
+    def __init__(self, recorder_id: str | None = None):
+        self.id = recorder_id or leases.recorder_identity()
+        self.context = multiprocessing.get_context("spawn")
+        self.events = self.context.Queue()
+        self.workers: list[WorkerHandle] = []
+        self.runs: dict[str, CameraRun] = {}
+        self.stopping = False
+        self.wanted_count = 0
+        self._next = {"heartbeat": 0.0, "reconcile": 0.0, "files": 0.0}
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        leases.register_recorder(self.id)
+        log.info("recorder %s started (cameras per worker: %d, lease %ds)", self.id,
+                 settings.NVR_RECORDER_CAMERAS_PER_WORKER, settings.NVR_RECORDER_LEASE_SECONDS)
+
+    def run(self) -> None:
+        self.start()
+        try:
+            while not self.stopping:
+                self.step(wait=settings.NVR_RECORDER_POLL_SECONDS)
+        finally:
+            self.shutdown()
+
+    def step(self, wait: float = 0.0) -> bool:
+        did_work = self.drain_events(wait)
+        now_s = time.monotonic()
+        if now_s >= self._next["heartbeat"]:
+            close_old_connections()
+            self._next["heartbeat"] = now_s + settings.NVR_RECORDER_LEASE_SECONDS / 3
+            did_work |= self.heartbeat()
+        if now_s >= self._next["reconcile"]:
+            self._next["reconcile"] = now_s + settings.NVR_RECORDER_POLL_SECONDS
+            did_work |= self.reconcile()
+        did_work |= self.check_workers()
+        if now_s >= self._next["files"]:
+            self._next["files"] = now_s + settings.NVR_RECONCILE_INTERVAL_S
+            did_work |= self.reconcile_files()
+        return did_work
+
+    def shutdown(self) -> None:
+        """Close every open segment (index it), record why the next hole happens, release the leases."""
+        log.info("recorder %s stopping: closing %d camera(s)", self.id, len(self.runs))
+        now = timezone.now()
+        for run in self.runs.values():
+            run.marks.mark(now, "recorder_down")
+            if run.worker is not None:
+                run.worker.send("stop", run.camera_id)
+        deadline = time.monotonic() + SHUTDOWN_GRACE_S
+        while any(run.worker is not None for run in self.runs.values()) and time.monotonic() < deadline:
+            self.drain_events(0.2)
+        for worker in self.workers:
+            worker.send("exit")
+        for worker in self.workers:
+            worker.process.join(2.0)
+            if worker.alive:
+                worker.process.kill()
+        self.drain_events(0)
+        leases.release(self.id, state=CameraState.OFFLINE, gap_reason="recorder_down", frames_per_second=None)
+        leases.stop_recorder(self.id)
+
+    # --- worker events -----------------------------------------------------------------------
+
+    def drain_events(self, wait: float = 0.0) -> bool:
+        did_work = False
+        deadline = time.monotonic() + wait
+        while True:
+            timeout = max(0.0, deadline - time.monotonic())
+            try:
+                event = self.events.get(timeout=timeout) if timeout > 0 else self.events.get_nowait()
+            except queue.Empty:
+                return did_work
+            did_work = True
+            self.handle(event)
+            deadline = time.monotonic()  # keep draining what is queued, without waiting again
+
+    def handle(self, event: tuple) -> None:
+        kind, camera_id, *args = event
+        run = self.runs.get(camera_id) if isinstance(camera_id, str) else None
+        if kind == "segment":
+            self.on_segment(camera_id, run, args[0])
+        elif run is None:
+            return
+        elif kind == "connecting":
+            self._write(camera_id, state=CameraState.CONNECTING)
+        elif kind == "connected":
+            self.on_connected(run, args[0])
+        elif kind == "disconnect":
+            self.on_disconnect(run, *args)
+        elif kind == "stats":
+            run.stats = tuple(args)
+            self.flush_stats(run)
+        elif kind == "stopped":
+            self.on_stopped(run)
+
+    def on_segment(self, camera_id: str, run: CameraRun | None, segment) -> None:
+        marks = run.marks if run is not None else GapMarks()
+        try:
+            indexing.index_segment(segment, marks.reason_before(segment.start, fallback="recorder_down"))
+        except IntegrityError:
+            # The camera was deleted while its last segment was being closed: nothing to index it under.
+            log.info("camera %s: dropping segment of a deleted camera", camera_id)
+            (indexing.recordings_root() / segment.relpath).unlink(missing_ok=True)
+            return
+        marks.forget_before(segment.start)
+        if run is not None and run.plan is not None and run.plan.recording and run.connected:
+            self._write(camera_id, state=CameraState.RECORDING, gap_reason=None)
+
+    def on_connected(self, run: CameraRun, info: dict) -> None:
+        run.connected = True
+        recording = bool(run.plan and run.plan.recording)
+        state = CameraState.RECORDING if recording else (run.plan.idle_state if run.plan else CameraState.RECORDING)
+        changes = {"state": state, "last_error": None, "status_note": info.get("note") or ""}
+        if recording:
+            changes["gap_reason"] = None
+        self._write(run.camera_id, **changes)
+
+    def on_disconnect(self, run: CameraRun, reason: str, error: str, ran_seconds: float) -> None:
+        now = timezone.now()
+        run.connected = False
+        run.marks.mark(now, reason)
+        self._write(run.camera_id, state=STATE_AFTER_DISCONNECT.get(reason, CameraState.ERROR),
+                    last_error=clip_error(error), gap_reason=reason, frames_per_second=None,
+                    reconnect_count=F("reconnect_count") + 1)
+        eventlog.log_event(run.camera_id, "camera_offline", "warning", {
+            "reason": reason, "ran_seconds": round(ran_seconds, 1), "detail": mask_credentials(error or "")[-300:],
+        }, now=now)
+
+    def on_stopped(self, run: CameraRun) -> None:
+        if run.worker is not None:
+            run.worker.cameras.discard(run.camera_id)
+        run.worker, run.connected = None, False
+
+    def flush_stats(self, run: CameraRun, force: bool = False) -> None:
+        now_s = time.monotonic()
+        if run.stats is None or (not force and now_s - run.stats_written_at < STATS_WRITE_S):
+            return
+        fps, last_packet_at, bytes_written = run.stats
+        self._write(run.camera_id, frames_per_second=round(fps, 2), last_packet_at=last_packet_at,
+                    bytes_written=bytes_written)
+        run.stats_written_at = now_s
+
+    def _write(self, camera_id: str, **changes) -> None:
+        """Status writes are fenced by the lease: a recorder that lost a camera never overwrites its row."""
+        changes["updated_at"] = timezone.now()
+        CameraStatus.objects.filter(camera_id=camera_id, lease_holder=self.id).update(**changes)
+
+    # --- leases and heartbeat ------------------------------------------------------------------
+
+    def heartbeat(self) -> bool:
+        now = timezone.now()
+        recording = sum(1 for run in self.runs.values() if run.connected and run.plan and run.plan.recording)
+        leases.beat(self.id, len(self.runs), recording, now)
+        held = leases.renew(self.id, self.runs.keys(), now)
+        lost = set(self.runs) - held
+        for camera_id in lost:
+            # Someone else holds it now (we stalled past the TTL): stop at once, write nothing more.
+            log.warning("camera %s: lease lost to another recorder; stopping its pipeline", camera_id)
+            self.stop_pipeline(self.runs.pop(camera_id))
+        return bool(lost) | self.shed(now)
+
+    def shed(self, now) -> bool:
+        """Hand one camera over when we hold more than our share (another recorder joined); one per beat."""
+        target = lease_target(self.wanted_count, leases.live_recorder_count(now))
+        if len(self.runs) <= max(target, 1):
+            return False
+        run = self.runs.pop(sorted(self.runs)[-1])
+        log.info("camera %s: handing over to another recorder (holding %d, share %d)", run.camera_id,
+                 len(self.runs) + 1, target)
+        self.stop_pipeline(run)
+        leases.release(self.id, [run.camera_id], state=CameraState.CONNECTING, gap_reason="recorder_down")
+        return True
+
+    # --- database → pipelines -----------------------------------------------------------------
+
+    def reconcile(self) -> bool:
+        now = timezone.now()
+        cameras = {c.pk: c for c in Camera.objects.select_related("status")}
+        did_work = False
+        for camera_id in [c for c in self.runs if c not in cameras]:
+            self.stop_pipeline(self.runs.pop(camera_id))  # deleted: its status row went with it
+            did_work = True
+        plans = self.plans(cameras.values(), now)
+        for camera_id, plan in plans.items():
+            if camera_id in self.runs:
+                did_work |= self.apply(self.runs[camera_id], cameras[camera_id], plan, now)
+        did_work |= self.claim_more(cameras, plans, now)
+        return did_work
+
+    def plans(self, cameras, now) -> dict[str, Plan]:
+        if not settings.NVR_RECORDER_ENABLED:
+            return {}
+        scheduled = [c.pk for c in cameras if c.record_mode in ("scheduled", "scheduled_event")]
+        by_camera: dict[str, list] = {}
+        for row in RecordSchedule.objects.filter(camera_id__in=scheduled, enabled=True):
+            by_camera.setdefault(row.camera_id, []).append(row)
+        zone = schedules.schedule_zone()
+        result = {}
+        for camera in cameras:
+            status = getattr(camera, "status", None)
+            result[camera.pk] = plan_camera(
+                should_record=camera.should_record, mode=camera.record_mode,
+                in_schedule=schedules.is_active(by_camera.get(camera.pk, []), now, zone),
+                trigger_until=status.trigger_until if status else None, now=now,
+            )
+        return result
+
+    def claim_more(self, cameras, plans, now) -> bool:
+        wanted = [cid for cid, plan in plans.items() if plan.run or plan.idle_state == "idle_schedule"]
+        self.wanted_count = len(wanted)
+        target = lease_target(len(wanted), leases.live_recorder_count(now))
+        did_work = False
+        for camera_id in sorted(wanted, key=lambda cid: (-cameras[cid].priority, cid)):
+            if len(self.runs) >= target:
+                break
+            if camera_id in self.runs:
+                continue
+            claimed, before = leases.claim(camera_id, self.id, now)
+            if not claimed:
+                continue
+            run = self.runs[camera_id] = CameraRun(camera_id)
+            run.marks.mark(now, reason_after_takeover(before.gap_reason if before else None))
+            indexing.salvage_camera(camera_id, run.marks.reason_before(now))
+            self.apply(run, cameras[camera_id], plans[camera_id], now)
+            did_work = True
+        return did_work
+
+    def apply(self, run: CameraRun, camera: Camera, plan: Plan, now) -> bool:
+        """Bring one held camera to its plan: start/stop/restart its pipeline, gate writing, set idle states."""
+        previous, run.plan = run.plan, plan
+        if not plan.run:
+            if run.worker is not None or previous != plan:
+                run.marks.mark(now, plan.idle_reason)
+                self.stop_pipeline(run)
+                self._write(run.camera_id, state=plan.idle_state, gap_reason=plan.idle_reason, frames_per_second=None)
+            if plan.idle_state == "disabled":
+                leases.release(self.id, [run.camera_id])
+                del self.runs[run.camera_id]
+            return previous != plan
+        config = self.pipeline_config(camera, run)
+        if config is None:
+            return False
+        if run.worker is None or config != run.config:
+            if run.worker is not None:
+                run.marks.mark(now, "recorder_down")  # restarted for a changed ingest setting
+                self.stop_pipeline(run)
+            self.start_pipeline(run, config, plan.recording)
+            return True
+        if previous is not None and previous.recording != plan.recording:
+            self.gate(run, plan, now)
+            return True
+        return False
+
+    def gate(self, run: CameraRun, plan: Plan, now) -> None:
+        run.worker.send("record", run.camera_id, plan.recording)
+        if plan.recording:
+            if run.connected:
+                self._write(run.camera_id, state=CameraState.RECORDING)
+        else:
+            run.marks.mark(now, plan.idle_reason)
+            self._write(run.camera_id, state=plan.idle_state, gap_reason=plan.idle_reason)
+
+    def pipeline_config(self, camera: Camera, run: CameraRun) -> PipelineConfig | None:
+        url = record_url(StreamSource.of(camera))
+        if url:
+            run.no_url_until = 0.0
+            return PipelineConfig(
+                camera_id=camera.pk, url=url, transport=camera.rtsp_transport, segment_seconds=camera.segment_seconds,
+                record_audio=camera.record_audio, pre_roll_seconds=camera.pre_roll_seconds if camera.is_event_capable else 0,
+                recordings_root=indexing.recordings_root(), timeout_s=float(settings.NVR_RTSP_TIMEOUT_S),
+            )
+        if time.monotonic() >= run.no_url_until:
+            run.no_url_until = time.monotonic() + NO_URL_RETRY_S
+            reason = "no RTSP URL: set address+credentials or an explicit stream URL"
+            self._write(camera.pk, state=CameraState.ERROR, last_error=reason, gap_reason="stream_error")
+            eventlog.log_event(camera.pk, "recorder_error", "warning", {"reason": reason})
+        return None
+
+    def start_pipeline(self, run: CameraRun, config: PipelineConfig, recording: bool) -> None:
+        worker = self.place()
+        worker.cameras.add(run.camera_id)
+        worker.send("start", config, recording)
+        run.worker, run.config, run.connected = worker, config, False
+        self._write(run.camera_id, state=CameraState.CONNECTING, last_started_at=timezone.now(),
+                    recorder_pid=worker.process.pid)
+
+    def stop_pipeline(self, run: CameraRun) -> None:
+        """Ask the worker to close this camera; its last segment arrives as a normal event."""
+        if run.worker is not None:
+            run.worker.send("stop", run.camera_id)
+            run.worker.cameras.discard(run.camera_id)
+        run.worker, run.config, run.connected = None, None, False
+
+    def place(self) -> WorkerHandle:
+        per_worker = settings.NVR_RECORDER_CAMERAS_PER_WORKER
+        for worker in self.workers:
+            if worker.alive and len(worker.cameras) < per_worker:
+                return worker
+        worker = WorkerHandle(self.context, self.events)
+        self.workers.append(worker)
+        return worker
+
+    def check_workers(self) -> bool:
+        """A crashed worker loses only its cameras: they are marked and restarted on a fresh worker."""
+        dead = [w for w in self.workers if not w.alive]
+        now = timezone.now()
+        for worker in dead:
+            self.workers.remove(worker)
+            code = worker.process.exitcode
+            for run in self.runs.values():
+                if run.worker is worker:
+                    log.error("camera %s: worker process died (exit %s); restarting", run.camera_id, code)
+                    run.marks.mark(now, "recorder_down")
+                    run.worker, run.config, run.connected = None, None, False
+                    self._write(run.camera_id, state=CameraState.ERROR, gap_reason="recorder_down",
+                                last_error=f"recorder worker process died (exit code {code})")
+                    eventlog.log_event(run.camera_id, "recorder_error", "warning",
+                                       {"reason": "worker_died", "exit_code": code})
+        for worker in [w for w in self.workers if not w.cameras]:
+            worker.send("exit")  # it still closes any segment it was asked to stop before exiting
+            self.workers.remove(worker)
+        return bool(dead)
+
+    def reconcile_files(self) -> bool:
+        did_work = False
+        for camera_id, run in list(self.runs.items()):
+            indexed, dropped = indexing.reconcile_camera_files(camera_id, run.marks.reason_before(timezone.now()))
+            did_work |= bool(indexed or dropped)
+        return did_work

@@ -1,0 +1,1 @@
+"""Tests of the per-camera ingest (recording/recorder)."""
