@@ -88,9 +88,9 @@ class Session:
             raise
 
     def _loop(self) -> None:
-        """The hot loop: a few attribute checks per packet, the rest only at keyframes."""
-        pipeline = self.pipeline
-        video_index = self.video.index
+        """The hot loop: per video packet only arithmetic and attribute checks; the rest happens at keyframes."""
+        pipeline, mapper, writer, clock = self.pipeline, self.mapper, self.writer, time.time
+        video_index, vtb = self.video.index, self.vtb
         streams = [self.video] + ([self.audio.stream] if self.audio else [])
         for packet in self.container.demux(streams):
             if pipeline.stopping:
@@ -100,10 +100,26 @@ class Session:
                 continue
             if pipeline.want_recording is not self.writing:
                 self._switch(pipeline.want_recording)
-            if packet.stream_index == video_index:
-                self._video(packet, dts, time.time())
-            else:
+            if packet.stream_index != video_index:
                 self._audio(packet)
+                continue
+            now, t, last = clock(), dts * vtb, self.last_t
+            if last is None or t < last or t - last > JUMP_S:
+                self._new_timeline(last, t, now)
+            elif t > last:
+                self.last_d = t - last
+            self.last_t = t
+            mapper.observe(t, now)
+            self.frames += 1
+            if now >= self.stats_due:
+                self._stats(now)
+            keyframe = packet.is_keyframe
+            if keyframe:
+                self._keyframe(dts, t)
+            if writer.current is not None:
+                writer.write_video(packet)
+            elif self.ring is not None:
+                self.ring.push_video(packet, t, keyframe, packet.size)
         raise Disconnect("camera_offline", "end of stream (the camera closed the connection)")
 
     def finish(self) -> float:
@@ -114,28 +130,6 @@ class Session:
             log.warning("camera %s: closing the segment failed", self.pipeline.config.camera_id, exc_info=True)
             self._salvage_open_segment()
         return time.monotonic() - self.connected_at if self.connected_at is not None else 0.0
-
-    def _video(self, packet: av.Packet, dts: int, now: float) -> None:
-        t = dts * self.vtb
-        last = self.last_t
-        if last is None:
-            self.mapper.anchor(t, now)
-        elif t < last or t - last > JUMP_S:
-            self._discontinuity(last, t, now)
-        elif t > last:
-            self.last_d = t - last
-        self.last_t = t
-        self.mapper.observe(t, now)
-        self.frames += 1
-        if now >= self.stats_due:
-            self._stats(now)
-        keyframe = packet.is_keyframe
-        if keyframe:
-            self._keyframe(dts, t)
-        if self.writer.current is not None:
-            self.writer.write_video(packet)
-        elif self.ring is not None:
-            self.ring.push_video(packet, t, keyframe, packet.size)
 
     def _audio(self, packet: av.Packet) -> None:
         if self.writer.current is None and self.ring is None:
@@ -182,11 +176,14 @@ class Session:
             elif self.writer.current is not None:
                 self.writer.write_audio(packet)
 
-    def _discontinuity(self, last: float, t: float, now: float) -> None:
-        log.info("camera %s: timestamp jump %.3f s → %.3f s; new segment", self.pipeline.config.camera_id, last, t)
-        self._close_now()
-        if self.ring is not None:
-            self.ring.clear()
+    def _new_timeline(self, last: float | None, t: float, now: float) -> None:
+        """First packet of the run, or a timestamp jump: close what is open and anchor the clock afresh."""
+        if last is not None:
+            log.info("camera %s: timestamp jump %.3f s → %.3f s; new segment", self.pipeline.config.camera_id,
+                     last, t)
+            self._close_now()
+            if self.ring is not None:
+                self.ring.clear()
         self.mapper.anchor(t, now)
 
     def _open(self, dts: int, t: float, start_ms: int | None) -> None:

@@ -31,7 +31,7 @@ from recording.recorder.plan import GapMarks, Plan, lease_target, plan_camera, r
 from recording.recorder.worker import worker_main
 
 log = logging.getLogger(__name__)
-STATS_WRITE_S = 5.0
+STATS_WRITE_S = 3.5  # workers forward stats every 4 s
 SHUTDOWN_GRACE_S = 10.0
 NO_URL_RETRY_S = 30.0
 STATE_AFTER_DISCONNECT = {"camera_offline": CameraState.OFFLINE}

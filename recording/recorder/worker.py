@@ -12,11 +12,13 @@ import os
 import queue
 import signal
 import threading
+import time
 from dataclasses import asdict
 
 log = logging.getLogger(__name__)
 PARENT_CHECK_S = 0.5
 STOP_GRACE_S = 8.0
+STATS_FORWARD_S = 4.0
 
 
 class QueueListener:
@@ -24,6 +26,7 @@ class QueueListener:
 
     def __init__(self, events):
         self.events = events
+        self.stats_sent: dict[str, float] = {}
 
     def on_connecting(self, camera_id):
         self.events.put(("connecting", camera_id))
@@ -38,7 +41,11 @@ class QueueListener:
         self.events.put(("disconnect", camera_id, reason, error, ran_seconds))
 
     def on_stats(self, camera_id, fps, last_packet_at, bytes_written):
-        self.events.put(("stats", camera_id, fps, last_packet_at, bytes_written))
+        # The supervisor stores stats every few seconds; forwarding each one would only cost pickling.
+        now = time.monotonic()
+        if now - self.stats_sent.get(camera_id, 0.0) >= STATS_FORWARD_S:
+            self.stats_sent[camera_id] = now
+            self.events.put(("stats", camera_id, fps, last_packet_at, bytes_written))
 
 
 class Worker:

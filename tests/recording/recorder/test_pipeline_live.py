@@ -48,29 +48,38 @@ def assert_run_is_sound(root: Path, camera_id: str, run, expect_audio: bool, cod
     assert len(segments) >= RECORD_S // SEGMENT_S, segments
     for previous, following in zip(segments, segments[1:]):
         assert previous.end == following.start  # no overlap, no hole
-    for segment in segments[1:-1]:  # cut on the first keyframe (1 s GOP) after each 10 s boundary
+    for segment in segments[1:-1]:  # cut on the first keyframe (1 s GOP) on/after each 10 s boundary
         assert segment.start.timestamp() % SEGMENT_S < 1.2
-        assert segment.duration_s == pytest.approx(SEGMENT_S, abs=0.2)
+        assert segment.duration_s == pytest.approx(SEGMENT_S, abs=1.05)
+    # The media in the files fills the wall-clock span they claim, which is the time that was recorded:
+    # from the first keyframe (read while connecting, before on_connected) to stop().
+    span = (segments[-1].end - segments[0].start).total_seconds()
+    media = sum(probe_segment_file(root / s.relpath, root).duration_s for s in segments)
+    assert media == pytest.approx(span, rel=0.01)
     connected_at = run.events.connected[0][0]
-    recorded = run.stopped_at - connected_at
-    assert sum(s.duration_s for s in segments) == pytest.approx(recorded, rel=0.01)
+    assert connected_at - 1.5 < segments[0].start.timestamp() <= connected_at
+    assert segments[-1].end.timestamp() == pytest.approx(run.stopped_at, abs=0.5)
     for segment in segments:
-        path = root / segment.relpath
-        assert segment.relpath == segment_relpath(camera_id, segment.start)
-        assert parse_segment_path(segment.relpath) == (camera_id, segment.start.replace(microsecond=0))
-        assert segment.codec == codec
-        if segment.duration_s >= 1:  # a last sliver of a segment may end before the first transcoded audio frame
-            assert segment.has_audio is expect_audio
-        probed = probe_segment_file(path, root)
-        assert probed.duration_s == pytest.approx(segment.duration_s, abs=0.1)
-        frames, errors = decode_check(path)
-        assert errors == 0, segment.relpath
-        assert frames == pytest.approx(25 * segment.duration_s, abs=3)
-        assert starts_with_keyframe(path)
-        assert audio_codec(path) == ("aac" if expect_audio else None)
-        if codec == "hevc":
-            assert video_tag(path) == "hvc1"
+        assert_segment_file_is_sound(root, camera_id, segment, expect_audio, codec)
     assert not list(root.rglob("*.part"))
+
+
+def assert_segment_file_is_sound(root: Path, camera_id: str, segment, expect_audio: bool, codec: str) -> None:
+    """Named by its start in its day folder, decodes end to end, starts on a keyframe, right tracks and tags."""
+    path = root / segment.relpath
+    assert segment.relpath == segment_relpath(camera_id, segment.start)
+    assert parse_segment_path(segment.relpath) == (camera_id, segment.start.replace(microsecond=0))
+    assert segment.codec == codec
+    if segment.duration_s >= 1:  # a last sliver of a segment may end before the first transcoded audio frame
+        assert segment.has_audio is expect_audio
+    assert probe_segment_file(path, root).duration_s == pytest.approx(segment.duration_s, abs=0.1)
+    frames, errors = decode_check(path)
+    assert errors == 0, segment.relpath
+    assert frames == pytest.approx(25 * segment.duration_s, abs=3)
+    assert starts_with_keyframe(path)
+    assert audio_codec(path) == ("aac" if expect_audio else None)
+    if codec == "hevc":
+        assert video_tag(path) == "hvc1"
 
 
 @pytest.mark.slow
@@ -98,7 +107,8 @@ def test_six_cameras_record_a_minute_concurrently(gst_camera, tmp_path):
         assert run.events.disconnects == [], camera_id
         assert run.stop_took < 2.0
         assert_run_is_sound(tmp_path, camera_id, run, audio, codec)
-        assert all(fps == pytest.approx(25, abs=3) for fps, _, _ in run.events.stats[1:])
+        rates = [fps for fps, _, _ in run.events.stats[1:]]
+        assert sum(rates) / len(rates) == pytest.approx(25, abs=1)
     assert runs["pcmu"].events.connected[0][1].audio == "pcm_mulaw → aac"
     assert runs["aac"].events.connected[0][1].audio == "aac (copied)"
     assert runs["h265"].events.connected[0][1].video_codec == "hevc"
@@ -200,7 +210,7 @@ def test_pre_roll_puts_the_seconds_before_the_trigger_in_the_recording(gst_camer
         time.sleep(3)
     first, second = burst[0], run.events.segments[len(burst)]
     assert triggered - 3 - 1.2 < first.start.timestamp() <= triggered - 3
-    assert burst[-1].end.timestamp() == pytest.approx(stopped, abs=0.2)
+    assert burst[-1].end.timestamp() == pytest.approx(stopped, abs=0.5)
     assert second.start >= burst[-1].end  # packets already written are never written again
     assert run.events.disconnects == []
     for segment in run.events.segments:
@@ -245,6 +255,7 @@ def test_a_recorder_killed_mid_segment_loses_at_most_the_open_fragment(gst_camer
     (part,) = tmp_path.rglob("*.mp4.part")
     segment = salvage_part(part, tmp_path)
     assert not part.exists() and (tmp_path / segment.relpath).is_file()
-    assert killed - connected - 1.3 < segment.duration_s < killed - connected + 0.2  # ≈ 1 GOP lost
+    # at most the open GOP (1 s) is lost; the first keyframe may precede on_connected by the probing burst
+    assert killed - connected - 1.3 < segment.duration_s < killed - connected + 1.5
     frames, errors = decode_check(tmp_path / segment.relpath)
     assert errors == 0 and frames == pytest.approx(25 * segment.duration_s, abs=2)

@@ -8,7 +8,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,8 +28,9 @@ def encode_clip(path: Path, seconds: int) -> None:
         stream = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "g": str(FPS), "bf": "0"})
         stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
         for n in range(seconds * FPS):
-            image = np.full((120, 160, 3), (n * 7) % 255, dtype=np.uint8)
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame = av.VideoFrame(160, 120, "yuv420p")
+            for plane in frame.planes:  # a flat picture whose brightness changes every frame
+                plane.update(bytes([(n * 7) % 255]) * plane.buffer_size)
             frame.pts, frame.time_base = n, Fraction(1, FPS)
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
