@@ -58,13 +58,19 @@ def wait_for(url: str, timeout: float = 30) -> None:
     raise AssertionError(f"{url} did not answer")
 
 
+def runall_env(data_dir, database_url, **extra) -> dict:
+    """The environment of a fresh single-machine install (no admin password unless given)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NVR_ADMIN_PASSWORD")}
+    env.update(NVR_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1", NVR_SECRET_KEY=secrets.token_urlsafe(50), **extra)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
 def test_runall_prints_a_working_admin_password_and_stops_on_sigterm(tmp_path):
     port = free_port()
     with scratch_database() as database_url:
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NVR_ADMIN_PASSWORD")}
-        env.update(NVR_DATA_DIR=str(tmp_path), PYTHONUNBUFFERED="1", NVR_SECRET_KEY=secrets.token_urlsafe(50))
-        if database_url:
-            env["DATABASE_URL"] = database_url
+        env = runall_env(tmp_path, database_url)
         process = subprocess.Popen([sys.executable, "manage.py", "runall", "--port", str(port)], cwd=ROOT, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
@@ -91,11 +97,7 @@ def test_runall_prints_a_working_admin_password_and_stops_on_sigterm(tmp_path):
 def test_runall_uses_the_configured_admin_password_and_never_prints_it(tmp_path):
     port = free_port()
     with scratch_database() as database_url:
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        env.update(NVR_DATA_DIR=str(tmp_path), PYTHONUNBUFFERED="1", NVR_ADMIN_PASSWORD="chosen-password-1",
-                   NVR_SECRET_KEY=secrets.token_urlsafe(50))
-        if database_url:
-            env["DATABASE_URL"] = database_url
+        env = runall_env(tmp_path, database_url, NVR_ADMIN_PASSWORD="chosen-password-1")
         process = subprocess.Popen([sys.executable, "manage.py", "runall", "--port", str(port)], cwd=ROOT, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
@@ -112,11 +114,7 @@ def test_runall_uses_the_configured_admin_password_and_never_prints_it(tmp_path)
 def test_demo_mode_records_the_simulated_camera_within_a_minute(tmp_path):
     port, rtsp_port = free_port(), free_port()
     with scratch_database() as database_url:
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        env.update(NVR_DATA_DIR=str(tmp_path), PYTHONUNBUFFERED="1", NVR_ADMIN_PASSWORD="chosen-password-1",
-                   NVR_SECRET_KEY=secrets.token_urlsafe(50))
-        if database_url:
-            env["DATABASE_URL"] = database_url
+        env = runall_env(tmp_path, database_url, NVR_ADMIN_PASSWORD="chosen-password-1")
         started = time.monotonic()
         process = subprocess.Popen(
             [sys.executable, "manage.py", "runall", "--port", str(port), "--demo", "--demo-rtsp-port", str(rtsp_port)],

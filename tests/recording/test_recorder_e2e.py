@@ -29,6 +29,10 @@ def times(segment) -> tuple[datetime, datetime]:
     return parse_rfc3339(segment["start_time"]), parse_rfc3339(segment["end_time"])
 
 
+def wait_for_packets(api, camera_id: str) -> None:
+    wait_until(lambda: api.health(camera_id).get("last_packet_at"), 30, "packets flowing")
+
+
 def assert_no_overlaps(segments):
     spans = sorted(times(s) for s in segments)
     for (_, end), (start, _) in zip(spans, spans[1:]):
@@ -70,7 +74,7 @@ def test_sigkill_mid_segment_loses_at_most_the_last_second(tmp_path, gst):
     with recording_system(tmp_path) as (server, api, recorder):
         camera_id = api.add_camera("Yard", gst.url("/h264"), segment_seconds=60)
         rec = recorder()
-        wait_until(lambda: api.health(camera_id).get("last_packet_at"), 30, "packets flowing")
+        wait_for_packets(api, camera_id)
         time.sleep(8)  # mid-segment (60 s segments)
         rec.kill_all()
         killed_at = datetime.now().astimezone()
@@ -91,7 +95,7 @@ def test_sigterm_closes_the_open_segment_and_a_restart_blames_the_recorder(tmp_p
     with recording_system(tmp_path) as (server, api, recorder):
         camera_id = api.add_camera("Dock", gst.url("/h264"), segment_seconds=60)
         rec = recorder()
-        wait_until(lambda: api.health(camera_id).get("last_packet_at"), 30, "packets flowing")
+        wait_for_packets(api, camera_id)
         time.sleep(5)
         stopped_at = datetime.now().astimezone()
         assert rec.terminate() == 0, rec.log()
