@@ -146,7 +146,7 @@ def main() -> None:
     parser.add_argument("--cameras", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=120.0, help="measured steady-state seconds per recorder")
     parser.add_argument("--segment-seconds", type=int, default=10)
-    parser.add_argument("--cameras-per-worker", type=int, default=4)
+    parser.add_argument("--cameras-per-worker", type=int, default=8)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="nvr-bench-"))

@@ -176,7 +176,7 @@ NVR_DEFAULT_AI_WIDTH = env.int("DEFAULT_AI_WIDTH", 1280, minimum=160, maximum=38
 # --- recorder (SPEC §5; one or more `manage.py record` processes) ----------------------------
 NVR_RECORDER_ENABLED = env.bool("RECORDER_ENABLED", True)
 NVR_RECORDER_ID = env.str("RECORDER_ID", "")  # empty = "<hostname>-<pid>"
-NVR_RECORDER_CAMERAS_PER_WORKER = env.int("RECORDER_CAMERAS_PER_WORKER", 4, minimum=1, maximum=64)
+NVR_RECORDER_CAMERAS_PER_WORKER = env.int("RECORDER_CAMERAS_PER_WORKER", 8, minimum=1, maximum=64)
 NVR_RECORDER_LEASE_SECONDS = env.int("RECORDER_LEASE_SECONDS", 30, minimum=5, maximum=600)
 NVR_RECORDER_POLL_SECONDS = env.float("RECORDER_POLL_SECONDS", 1.0, minimum=0.1, maximum=30.0)
 NVR_RTSP_TIMEOUT_S = env.int("RTSP_TIMEOUT_S", 15, minimum=1, maximum=120)
