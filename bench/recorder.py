@@ -38,16 +38,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User+system CPU of a process and all its live descendants, plus children it has reaped."""
+def cpu_seconds(pid: int, tree: bool = True) -> float:
+    """User+system CPU of a process (and, with `tree`, all its live descendants and reaped children)."""
     total = 0.0
-    for child in [pid, *descendants(pid)]:
+    for child in [pid, *descendants(pid)] if tree else [pid]:
         try:
             fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):
             continue
         utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
-        total += (utime + stime + cutime + cstime) / TICKS
+        total += (utime + stime + (cutime + cstime if tree else 0)) / TICKS
     return total
 
 
@@ -129,16 +129,17 @@ def run_recorder(env, urls, seconds: float, segment_seconds: int) -> tuple[float
     recorder = subprocess.Popen([PYTHON, "manage.py", "record", "--recorder-id", "bench"], cwd=ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(8)  # start-up: Django, worker processes, RTSP set-up
-    start = cpu_seconds(recorder.pid)
+    start, start_own = cpu_seconds(recorder.pid), cpu_seconds(recorder.pid, tree=False)
     time.sleep(seconds)
     used = cpu_seconds(recorder.pid) - start
+    supervisor = cpu_seconds(recorder.pid, tree=False) - start_own
     recorder.send_signal(signal.SIGTERM)
     recorder.wait(60)
     report = manage(env, "shell", "-c", (
         "import json\nfrom django.db.models import Count\nfrom recording.models import Segment, RecordingGap\n"
         "print(json.dumps({'segments': dict(Segment.objects.values_list('camera_id').annotate(n=Count('id'))),"
         "'gaps': RecordingGap.objects.count()}))"))
-    return used, json.loads(report.strip().splitlines()[-1])
+    return used, {**json.loads(report.strip().splitlines()[-1]), "supervisor_cpu": supervisor}
 
 
 def main() -> None:
@@ -177,6 +178,8 @@ def main() -> None:
     print(f"nvr recorder              : {ours_cpu / camera_minutes:.3f} CPU s per camera-minute "
           f"({100 * ours_cpu / args.seconds / args.cameras:.2f} % of a core per camera), segments lost: {lost_ours}, "
           f"gaps recorded: {ours['gaps']}")
+    print(f"  of which the supervisor : {100 * ours['supervisor_cpu'] / ours_cpu:.0f} % "
+          f"({100 * ours['supervisor_cpu'] / args.seconds:.2f} % of a core)")
     print(f"ratio recorder / ffmpeg   : {ours_cpu / ffmpeg_cpu:.2f}x")
 
 
