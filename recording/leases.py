@@ -69,7 +69,7 @@ def renew(recorder_id: str, camera_ids, now=None) -> set[str]:
     return set(CameraStatus.objects.filter(lease_holder=recorder_id).values_list("camera_id", flat=True))
 
 
-def release(recorder_id: str, camera_ids=None, now=None, **status_changes) -> None:
+def release(recorder_id: str, camera_ids=None, **status_changes) -> None:
     """Give leases back (all of ours when `camera_ids` is None), optionally updating those status rows."""
     rows = CameraStatus.objects.filter(lease_holder=recorder_id)
     if camera_ids is not None:

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 STATS_WRITE_S = 3.5  # workers forward stats every 4 s
 SHUTDOWN_GRACE_S = 10.0
 NO_URL_RETRY_S = 30.0
+SECRET_FIELDS = ("password", "main_stream_url", "sub_stream_url", "anr_replay_url_template")
 STATE_AFTER_DISCONNECT = {"camera_offline": CameraState.OFFLINE}
 
 
@@ -50,6 +51,7 @@ class CameraRun:
     stats: tuple | None = None
     stats_written_at: float = 0.0
     no_url_until: float = 0.0
+    built: tuple | None = None  # (camera.updated_at, config): secrets are decrypted only when the camera changed
 
 
 class WorkerHandle:
@@ -184,7 +186,7 @@ class Supervisor:
     def on_connected(self, run: CameraRun, info: dict) -> None:
         run.connected = True
         recording = bool(run.plan and run.plan.recording)
-        state = CameraState.RECORDING if recording else (run.plan.idle_state if run.plan else CameraState.RECORDING)
+        state = CameraState.RECORDING if recording or run.plan is None else run.plan.idle_state
         changes = {"state": state, "last_error": None, "status_note": info.get("note") or ""}
         if recording:
             changes["gap_reason"] = None
@@ -250,7 +252,8 @@ class Supervisor:
 
     def reconcile(self) -> bool:
         now = timezone.now()
-        cameras = {c.pk: c for c in Camera.objects.select_related("status")}
+        # Secrets stay deferred in this once-a-second query; pipeline_config() loads them only after an edit.
+        cameras = {c.pk: c for c in Camera.objects.select_related("status").defer(*SECRET_FIELDS)}
         did_work = False
         for camera_id in [c for c in self.runs if c not in cameras]:
             self.stop_pipeline(self.runs.pop(camera_id))  # deleted: its status row went with it
@@ -336,6 +339,15 @@ class Supervisor:
             self._write(run.camera_id, state=plan.idle_state, gap_reason=plan.idle_reason)
 
     def pipeline_config(self, camera: Camera, run: CameraRun) -> PipelineConfig | None:
+        if run.built is not None and run.built[0] == camera.updated_at:
+            return run.built[1]
+        camera = Camera.objects.get(pk=camera.pk)
+        config = self.build_config(camera, run)
+        if config is not None:
+            run.built = (camera.updated_at, config)
+        return config
+
+    def build_config(self, camera: Camera, run: CameraRun) -> PipelineConfig | None:
         url = record_url(StreamSource.of(camera))
         if url:
             run.no_url_until = 0.0
