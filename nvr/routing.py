@@ -1,3 +1,5 @@
 """Websocket routes (consumers are added by the apps that push live data)."""
 
-websocket_urlpatterns: list = []
+from recording.routing import websocket_urlpatterns as recording_routes
+
+websocket_urlpatterns: list = [*recording_routes]

@@ -20,6 +20,7 @@ NVR_DATA_DIR = env.path("DATA_DIR", BASE_DIR / "data")
 NVR_RECORDINGS_DIR = env.path("RECORDINGS_DIR", NVR_DATA_DIR / "recordings")
 NVR_SNAPSHOTS_DIR = env.path("SNAPSHOTS_DIR", NVR_DATA_DIR / "snapshots")
 NVR_EXPORTS_DIR = env.path("EXPORTS_DIR", NVR_DATA_DIR / "exports")
+NVR_CLIPS_DIR = env.path("CLIPS_DIR", NVR_DATA_DIR / "clips")
 
 # --- secrets -------------------------------------------------------------------------------
 SECRET_KEY = env.secret("SECRET_KEY") or read_or_create_secret_file(
@@ -180,6 +181,11 @@ NVR_RECORDER_CAMERAS_PER_WORKER = env.int("RECORDER_CAMERAS_PER_WORKER", 8, mini
 NVR_RECORDER_LEASE_SECONDS = env.int("RECORDER_LEASE_SECONDS", 30, minimum=5, maximum=600)
 NVR_RECORDER_POLL_SECONDS = env.float("RECORDER_POLL_SECONDS", 1.0, minimum=0.1, maximum=30.0)
 NVR_RTSP_TIMEOUT_S = env.int("RTSP_TIMEOUT_S", 15, minimum=1, maximum=120)
+# Where recorder workers listen for the web processes' live-view and keyframe requests; another
+# machine's web processes need an address they can reach (the requests are HMAC-authenticated).
+NVR_RECORDER_TAP_HOST = env.str("RECORDER_TAP_HOST", "127.0.0.1")
+# Interactive media work (clip export, on-demand stills) at once per process; more wait up to 10 s, then 503.
+NVR_MEDIA_JOB_CONCURRENCY = env.int("MEDIA_JOB_CONCURRENCY", 3, minimum=1, maximum=64)
 NVR_RECONCILE_INTERVAL_S = env.int("RECONCILE_INTERVAL_S", 300, minimum=10)
 NVR_HEALTH_INTERVAL_S = env.int("HEALTH_INTERVAL_S", 15, minimum=5)
 NVR_READYZ_MIN_RECORDING_PERCENT = env.float("READYZ_MIN_RECORDING_PERCENT", 0.0, minimum=0.0, maximum=100.0)

@@ -74,6 +74,10 @@ class CameraStatus(models.Model):
     )
     trigger_until = models.DateTimeField(null=True, blank=True, help_text="End of the open event-trigger window")
     bytes_written = models.PositiveBigIntegerField(default=0)
+    live_tap = models.CharField(
+        max_length=255, blank=True, default="",
+        help_text="host:port of the recorder worker's live tap serving this camera (empty when not connected)",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -262,6 +266,34 @@ class Snapshot(models.Model):
 
     def __str__(self):
         return f"{self.camera_id} @ {self.taken_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Clip(models.Model):
+    """An exported MP4 of one camera's footage between two instants (stream copy); deleted after 48 h."""
+
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("clip"), editable=False)
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="clips", db_index=False)
+    path = models.CharField(max_length=PATH_MAX_LENGTH, unique=True, help_text="Relative to NVR_CLIPS_DIR")
+    from_time = models.DateTimeField()
+    to_time = models.DateTimeField()
+    requested_seconds = models.FloatField()
+    covered_seconds = models.FloatField(default=0)
+    gaps = models.JSONField(default=list, blank=True, help_text='Holes over 1 s inside the window: [{"from", "to"}]')
+    size_bytes = models.BigIntegerField(default=0)
+    segment_count = models.PositiveIntegerField(default=0)
+    created_by = models.CharField(max_length=200, blank=True, default="", help_text="Principal that exported it")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["camera_id", "-created_at"]
+        indexes = [
+            models.Index(fields=["camera", "created_at"], name="clip_camera_created"),
+            models.Index(fields=["expires_at"], name="clip_expires"),
+        ]
+
+    def __str__(self):
+        return f"{self.camera_id} {self.from_time:%Y-%m-%d %H:%M:%S}–{self.to_time:%H:%M:%S}"
 
 
 class RecorderProcess(models.Model):

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from recording.api import recordings, system, views
+from recording.api import clips_urls, playback_urls, recordings, stills_urls, system, views
 
 LIST_CREATE = {"get": "list", "post": "create"}
 PATCH_DELETE = {"patch": "partial_update", "delete": "destroy"}
@@ -48,3 +48,5 @@ urlpatterns += [
     path("system", system.SystemView.as_view(), name="system"),
     path("system/retention", system.RetentionLimitsView.as_view(), name="system-retention"),
 ]
+
+urlpatterns += playback_urls.urlpatterns + stills_urls.urlpatterns + clips_urls.urlpatterns

@@ -1,0 +1,3 @@
+"""recording API routes of the stills endpoints (included by recording/api/urls.py)."""
+
+urlpatterns: list = []
