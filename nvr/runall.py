@@ -121,13 +121,15 @@ class Supervisor:
 
 
 def register_demo_camera(stdout, rtsp_port: int = DEMO_RTSP_PORT) -> None:
-    """The demo camera: the built-in simulated camera on loopback, recorded in 10 s segments."""
+    """The demo camera: the built-in simulated camera on loopback, recorded in 10 s segments, a snapshot a minute."""
     from accounts.principal import SYSTEM
     from cameras.models import Camera
     from cameras.services import create_camera
+    from recording.services import create_snapshot_schedule
 
     url = f"rtsp://127.0.0.1:{rtsp_port}/cam1"
     if Camera.objects.filter(name=DEMO_CAMERA["name"]).exists():
         return
     camera = create_camera(SYSTEM, {**DEMO_CAMERA, "main_stream_url": url})
-    stdout.write(f"Registered the demo camera '{camera.pk}' ({url}).\n")
+    create_snapshot_schedule(SYSTEM, camera, {"interval_seconds": 60})
+    stdout.write(f"Registered the demo camera '{camera.pk}' ({url}) with a snapshot every minute.\n")

@@ -96,13 +96,11 @@ class CameraStatusConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         principal = await database_sync_to_async(principal_from_scope)(self.scope)
-        if principal is None:
-            await self.close(code=realtime.CLOSE_UNAUTHENTICATED)
-            return
-        if not principal.can(caps.CAMERA_READ):
-            await self.close(code=realtime.CLOSE_FORBIDDEN)
-            return
+        # Accepted before refusing: a browser never sees the close code of a handshake refused outright.
         await self.accept()
+        if principal is None or not principal.can(caps.CAMERA_READ):
+            await self.close(code=realtime.CLOSE_UNAUTHENTICATED if principal is None else realtime.CLOSE_FORBIDDEN)
+            return
         self.subscriber = realtime.Subscriber(send=self.send_json, wants=principal.in_scope)
         await watcher.add(self.subscriber)  # changes from now on are pushed...
         for message in await database_sync_to_async(visible_statuses)(principal):  # ...after the full list
