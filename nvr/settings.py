@@ -118,7 +118,8 @@ else:
 
 Q_CLUSTER = {
     "name": "nvr",
-    "workers": env.int("TASK_WORKERS", 2, minimum=1, maximum=32),
+    # One worker is kept busy by the snapshot clock while any snapshot schedule is enabled.
+    "workers": env.int("TASK_WORKERS", 3, minimum=1, maximum=32),
     "timeout": 600,
     "retry": 660,  # must exceed timeout, else tasks are re-delivered while still running
     "max_attempts": 1,

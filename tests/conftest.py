@@ -32,6 +32,7 @@ def _isolated_data_dirs(settings, tmp_path):
     settings.NVR_RECORDINGS_DIR = tmp_path / "recordings"
     settings.NVR_SNAPSHOTS_DIR = tmp_path / "snapshots"
     settings.NVR_EXPORTS_DIR = tmp_path / "exports"
+    settings.NVR_CLIPS_DIR = tmp_path / "clips"
     settings.NVR_FIELD_KEY_PATH = tmp_path / "field.key"
     # argon2 costs ~0.5 s per user; tests that check the production hasher set it back explicitly
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -24,7 +24,6 @@ urlpatterns = [
         views.RecordingGapListViewSet.as_view({"get": "list"}),
         name="camera-recording-gaps",
     ),
-    path("cameras/<str:camera_id>/snapshots", views.SnapshotListViewSet.as_view({"get": "list"}), name="camera-snapshots"),
     path("cameras/<str:camera_id>/timeline", recordings.CameraTimelineViewSet.as_view({"get": "retrieve"}), name="camera-timeline"),
     path("cameras/<str:camera_id>/gaps", recordings.CameraGapsViewSet.as_view({"get": "retrieve"}), name="camera-gaps"),
     path(

@@ -112,7 +112,9 @@ def test_no_api_response_contains_a_secret(world, tmp_path):
     for template in schema_get_paths(tmp_path):
         path = fill(template, world["ids"])
         response = world["client"].get(path)
-        assert response.status_code < 500, path
+        # The live snapshot dials the (unreachable) fixture camera: a gateway error is its honest answer.
+        gateway_error = path.endswith("/snapshot") and response.status_code in (502, 504)
+        assert response.status_code < 500 or gateway_error, path
         assert_clean(response.content.decode(), world["forbidden"], path)
         fetched += response.status_code == 200
     assert fetched >= 20

@@ -1,0 +1,100 @@
+"""Clips API: export a camera's footage between two instants as one MP4, list, read, download, delete."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from accounts import capabilities as caps
+from accounts.principal import principal_of
+from cameras.api.mixins import CameraNestedMixin, ScopedChildMixin
+from recording import clips
+from recording.api.clip_serializers import ClipRequestSerializer, ClipSerializer
+from recording.api.ranged import file_response, make_etag
+from recording.api.stills import MediaNegotiation, binary_responses, error_response
+from recording.api.views import CAMERA_ID
+from recording.models import Clip
+
+CLIP_ID = OpenApiParameter("clip_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="Clip id (clip_…)")
+
+
+def live_clips():
+    """Clips not yet expired (an expired clip is gone for the API even before the prune task runs)."""
+    return Clip.objects.filter(expires_at__gt=timezone.now())
+
+
+@extend_schema_view(
+    list=extend_schema(summary="A camera's exported clips (not yet expired), newest first", parameters=[CAMERA_ID]),
+)
+class CameraClipViewSet(CameraNestedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = ClipSerializer
+    capabilities = {"list": caps.VIDEO_EXPORT, "export": caps.VIDEO_EXPORT}
+    action_phrases = {"list": "list clips", "export": "export clips"}
+    default_limit, max_limit = 100, 1000
+
+    def get_queryset(self):
+        return live_clips().filter(camera_id=self.camera.pk).order_by("-created_at", "-id")
+
+    @extend_schema(
+        summary="Export the camera's footage between two instants as one MP4",
+        description=(
+            "Stream copy (no re-encode) of the recorded segments overlapping the window, starting at the keyframe at "
+            "or before `from` (so the first frame decodes) and ending at `to`. Holes of more than 1 s are listed in "
+            "`gaps` and closed up in the file (footage follows footage). Audio is copied when recorded. The clip is "
+            f"deleted after {int(clips.CLIP_RETENTION.total_seconds() // 3600)} h. 404 `no footage in that range`; "
+            "503 `media_busy` when too many media jobs run."
+        ),
+        parameters=[CAMERA_ID],
+        request=ClipRequestSerializer,
+        responses={
+            201: ClipSerializer,
+            (504, "application/json"): error_response("The export took too long"),
+            (507, "application/json"): error_response("Not enough free disk space for the clip"),
+        },
+    )
+    def export(self, request, *args, **kwargs):
+        body = ClipRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        window = body.validated_data
+        clip = clips.export_clip(principal_of(request), self.camera, window["from"], window["to"], request)
+        return Response(ClipSerializer(clip).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary="An exported clip", parameters=[CLIP_ID]),
+    destroy=extend_schema(summary="Delete a clip and its file", parameters=[CLIP_ID], responses={204: None}),
+)
+class ClipViewSet(ScopedChildMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ClipSerializer
+    content_negotiation_class = MediaNegotiation
+    lookup_url_kwarg = "clip_id"
+    noun = "clip"
+    capabilities = {"retrieve": caps.VIDEO_EXPORT, "download": caps.VIDEO_EXPORT, "destroy": caps.VIDEO_EXPORT}
+    action_phrases = {"retrieve": "read clips", "download": "download clips", "destroy": "delete clips"}
+
+    def get_queryset(self):
+        return live_clips()
+
+    @extend_schema(
+        summary="Download a clip's MP4",
+        parameters=[CLIP_ID],
+        responses=binary_responses("video/mp4", "The MP4 (attachment; ETag, Range)", ranged=True),
+    )
+    def download(self, request, *args, **kwargs):
+        clip = self.get_object()
+        path = clips.clip_file(clip)
+        if path is None:
+            raise NotFound("media file missing")
+        return file_response(
+            request, path, content_type="video/mp4", etag=make_etag("clip", clip.pk, clip.size_bytes),
+            filename=clips.clip_filename(clip), attachment=True,
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        clips.delete_clip(principal_of(request), self.get_object(), request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
