@@ -1,18 +1,23 @@
-"""Console views: login/logout and the home page (camera overview). Pages call services only."""
+"""Console views: login/logout, the home page (camera overview), the live grid and the camera page.
+
+Pages call services/querysets only (`overview`, `footage`); the page scripts do the rest through the API.
+"""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import capabilities as caps
 from accounts.principal import principal_of
 from accounts.services import LoginFailed, authenticate_login
-from nvr.console import overview
+from nvr.console import footage, overview
 
 
 class LoginForm(forms.Form):
@@ -58,4 +63,24 @@ def logout_view(request):
 @login_required
 def home(request):
     principal = principal_of(request)
-    return render(request, "console/home.html", overview.build(principal))
+    return render(request, "console/home.html", {**overview.build(principal), "nav": "home"})
+
+
+def _camera_reader(request):
+    """The caller of a footage page; 403 without `camera:read` (the pages show nothing else)."""
+    principal = principal_of(request)
+    if principal is None or not principal.can(caps.CAMERA_READ):
+        raise PermissionDenied("you may not view cameras")
+    return principal
+
+
+@login_required
+def live_grid(request):
+    context = footage.live_grid(_camera_reader(request))
+    return render(request, "console/live.html", {**context, "nav": "live"})
+
+
+@login_required
+def camera_page(request, camera_id: str):
+    context = footage.camera_page(_camera_reader(request), camera_id)
+    return render(request, "console/camera.html", {**context, "nav": "live"})

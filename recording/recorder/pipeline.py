@@ -84,6 +84,11 @@ class CameraPipeline:
         self.want_recording = bool(recording)
         self.stopping = False
         self._stop_event = threading.Event()
+        # Live view (recording.recorder.livetap): the feed exists only while a web process subscribes; the
+        # latest keyframe is (packet, wall time, (codec, extradata, width, height)), a reference, no copy.
+        self.live = None
+        self.keyframe: tuple | None = None
+        self.offline: tuple[str, str] | None = ("not_connected", "connecting to the camera")
         self.masked_url = mask_credentials(config.url)
 
     def stop(self) -> None:
@@ -97,11 +102,22 @@ class CameraPipeline:
 
     def run(self) -> None:
         """Connect, record, and on any failure report it, back off (1 s doubling to 30 s) and reconnect."""
+        try:
+            self._run()
+        finally:
+            if self.live is not None:
+                self.live.end()  # live subscribers look the camera up again
+
+    def _run(self) -> None:
         backoff = BACKOFF_START_S
         while not self.stopping:
             ran, reason, error = self._connect_and_record()
+            self.keyframe = None  # a snapshot must never show a picture from before the outage
             if self.stopping:
                 break
+            self.offline = (reason, error)
+            if self.live is not None:
+                self.live.disconnected(reason, error)
             log.info("camera %s (%s) disconnected (%s): %s", self.config.camera_id, self.masked_url, reason, error)
             self.notify("on_disconnect", reason, error, ran)
             if ran > HEALTHY_RUN_S:

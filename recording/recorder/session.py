@@ -66,6 +66,8 @@ class Session:
         self.info = StreamInfo(ctx.name, ctx.width or None, ctx.height or None, float(rate) if rate else None,
                                self.audio.description if self.audio else None, note)
         self.vtb = float(self.video.time_base)
+        # What a snapshot decoder needs beside the keyframe itself (kept with each keyframe for the live tap).
+        self.params = (ctx.name, bytes(ctx.extradata) if ctx.extradata else None, ctx.width, ctx.height)
         self.writer = SegmentWriter(config.camera_id, config.recordings_root, self.video, self.audio)
         self.ring = PrerollRing(config.pre_roll_seconds) if config.pre_roll_seconds > 0 else None
         self.mapper = ClockMapper()
@@ -88,7 +90,10 @@ class Session:
             raise
 
     def _loop(self) -> None:
-        """The hot loop: per video packet only arithmetic and attribute checks; the rest happens at keyframes."""
+        """The hot loop: per video packet only arithmetic and attribute checks; the rest happens at keyframes.
+
+        Live view costs one attribute check per packet while nobody watches (`pipeline.live` is None).
+        """
         pipeline, mapper, writer, clock = self.pipeline, self.mapper, self.writer, time.time
         video_index, vtb = self.video.index, self.vtb
         streams = [self.video] + ([self.audio.stream] if self.audio else [])
@@ -115,7 +120,10 @@ class Session:
                 self._stats(now)
             keyframe = packet.is_keyframe
             if keyframe:
+                pipeline.keyframe = (packet, now, self.params)  # a reference, for live snapshots
                 self._keyframe(dts, t)
+            if pipeline.live is not None:  # a web process watches: before the writer rebases the packet
+                pipeline.live.push(self, packet, keyframe)
             if writer.current is not None:
                 writer.write_video(packet)
             elif self.ring is not None:
@@ -147,6 +155,7 @@ class Session:
             self.connected_at = time.monotonic()
             self.frames, self.stats_from = 0, time.time()
             log.info("camera %s connected: %s", self.pipeline.config.camera_id, self.info)
+            self.pipeline.offline = None
             self.pipeline.notify("on_connected", self.info)
         if not self.writing:
             self.mapper.refresh(t)

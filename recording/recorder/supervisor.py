@@ -61,6 +61,7 @@ class WorkerHandle:
         self.commands = context.Queue()
         self.process = context.Process(target=worker_main, args=(self.commands, events), daemon=True)
         self.cameras: set[str] = set()
+        self.tap = ""  # "host:port" of its live tap, once the worker reports it
         self.process.start()
 
     def send(self, *command) -> None:
@@ -133,7 +134,8 @@ class Supervisor:
             if worker.alive:
                 worker.process.kill()
         self.drain_events(0)
-        leases.release(self.id, state=CameraState.OFFLINE, gap_reason="recorder_down", frames_per_second=None)
+        leases.release(self.id, state=CameraState.OFFLINE, gap_reason="recorder_down", frames_per_second=None,
+                       live_tap="")
         leases.stop_recorder(self.id)
 
     # --- worker events -----------------------------------------------------------------------
@@ -154,7 +156,9 @@ class Supervisor:
     def handle(self, event: tuple) -> None:
         kind, camera_id, *args = event
         run = self.runs.get(camera_id) if isinstance(camera_id, str) else None
-        if kind == "segment":
+        if kind == "tap":
+            self.on_tap(camera_id, args[0])
+        elif kind == "segment":
             self.on_segment(camera_id, run, args[0])
         elif run is None:
             return
@@ -183,11 +187,21 @@ class Supervisor:
         if run is not None and run.plan is not None and run.plan.recording and run.connected:
             self._write(camera_id, state=CameraState.RECORDING, gap_reason=None)
 
+    def on_tap(self, pid: int, address: str) -> None:
+        """A worker's live tap is listening: publish it for the cameras already placed there."""
+        for worker in self.workers:
+            if worker.process.pid == pid:
+                worker.tap = address
+                for run in self.runs.values():
+                    if run.worker is worker:
+                        self._write(run.camera_id, live_tap=address)
+
     def on_connected(self, run: CameraRun, info: dict) -> None:
         run.connected = True
         recording = bool(run.plan and run.plan.recording)
         state = CameraState.RECORDING if recording or run.plan is None else run.plan.idle_state
-        changes = {"state": state, "last_error": None, "status_note": info.get("note") or ""}
+        changes = {"state": state, "last_error": None, "status_note": info.get("note") or "",
+                   "live_tap": run.worker.tap if run.worker else ""}
         if recording:
             changes["gap_reason"] = None
         self._write(run.camera_id, **changes)
@@ -245,7 +259,8 @@ class Supervisor:
         log.info("camera %s: handing over to another recorder (holding %d, share %d)", run.camera_id,
                  len(self.runs) + 1, target)
         self.stop_pipeline(run)
-        leases.release(self.id, [run.camera_id], state=CameraState.CONNECTING, gap_reason="recorder_down")
+        leases.release(self.id, [run.camera_id], state=CameraState.CONNECTING, gap_reason="recorder_down",
+                       live_tap="")
         return True
 
     # --- database → pipelines -----------------------------------------------------------------
@@ -310,7 +325,8 @@ class Supervisor:
             if run.worker is not None or previous != plan:
                 run.marks.mark(now, plan.idle_reason)
                 self.stop_pipeline(run)
-                self._write(run.camera_id, state=plan.idle_state, gap_reason=plan.idle_reason, frames_per_second=None)
+                self._write(run.camera_id, state=plan.idle_state, gap_reason=plan.idle_reason, frames_per_second=None,
+                            live_tap="")
             if plan.idle_state == "disabled":
                 leases.release(self.id, [run.camera_id])
                 del self.runs[run.camera_id]
@@ -369,7 +385,7 @@ class Supervisor:
         worker.send("start", config, recording)
         run.worker, run.config, run.connected = worker, config, False
         self._write(run.camera_id, state=CameraState.CONNECTING, last_started_at=timezone.now(),
-                    recorder_pid=worker.process.pid)
+                    recorder_pid=worker.process.pid, live_tap=worker.tap)
 
     def stop_pipeline(self, run: CameraRun) -> None:
         """Ask the worker to close this camera; its last segment arrives as a normal event."""
@@ -399,7 +415,7 @@ class Supervisor:
                     log.error("camera %s: worker process died (exit %s); restarting", run.camera_id, code)
                     run.marks.mark(now, "recorder_down")
                     run.worker, run.config, run.connected = None, None, False
-                    self._write(run.camera_id, state=CameraState.ERROR, gap_reason="recorder_down",
+                    self._write(run.camera_id, state=CameraState.ERROR, gap_reason="recorder_down", live_tap="",
                                 last_error=f"recorder worker process died (exit code {code})")
                     eventlog.log_event(run.camera_id, "recorder_error", "warning",
                                        {"reason": "worker_died", "exit_code": code})

@@ -2,7 +2,9 @@
 
 Threads are cheap and processes isolate crashes (SPEC §1): a crash of one worker takes only its few cameras
 down, and the supervisor restarts them. Workers never touch the database; everything they learn goes back
-to the supervisor as plain tuples on one shared queue.
+to the supervisor as plain tuples on one shared queue. Each worker also runs a live tap
+(`recording.recorder.livetap`) serving its cameras' live video and keyframes to the web processes; its
+address goes to the supervisor, which publishes it in the cameras' status rows.
 """
 
 from __future__ import annotations
@@ -122,6 +124,21 @@ class Worker:
         return True
 
 
+def start_tap(worker: Worker) -> str:
+    """Start this worker's live tap; its "host:port", or "" when it cannot listen (recording goes on)."""
+    from django.conf import settings
+
+    from recording.recorder.livetap import TapServer
+
+    host = getattr(settings, "NVR_RECORDER_TAP_HOST", "127.0.0.1")
+    try:
+        return TapServer(lambda: {cid: entry[0] for cid, entry in dict(worker.pipelines).items()}, host,
+                         settings.SECRET_KEY).start()
+    except OSError as exc:
+        log.error("live tap cannot listen on %s (live view off for this worker's cameras): %s", host, exc)
+        return ""
+
+
 def worker_main(commands, events) -> None:
     """Entry point of a worker process (spawned): the supervisor alone decides when we stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -132,6 +149,7 @@ def worker_main(commands, events) -> None:
 
     dictConfig(settings.LOGGING)  # the project's handlers, including credential masking
     worker = Worker(commands, events)
+    events.put(("tap", os.getpid(), start_tap(worker)))
     while worker.step():
         pass
     events.put(("exited", os.getpid()))
