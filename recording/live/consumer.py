@@ -18,59 +18,30 @@ from functools import partial
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from rest_framework.exceptions import AuthenticationFailed
 from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer
 
 from accounts import capabilities as caps
-from accounts.authentication import ApiKeyAuthentication
-from accounts.principal import Principal, for_user
+from accounts.websocket_auth import principal_from_scope
+from nvr.realtime import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
 from recording.live.hub import Viewer, get_hub
 
 log = logging.getLogger(__name__)
 
-NO_CREDENTIAL, FORBIDDEN, NOT_FOUND = 4401, 4403, 4404
 SEND_BUFFER_BYTES = 128 * 1024  # the kernel doubles it; ~20 Mbit/s at 100 ms RTT, a second of a 2 Mbit/s stream
-
-
-class _Handshake:
-    """Just enough of a request for the project's API-key authentication (it reads META)."""
-
-    def __init__(self, scope: dict):
-        self.META = {}
-        for raw_name, raw_value in scope.get("headers", []):
-            name = raw_name.decode("latin-1").lower()
-            if name in ("authorization", "x-api-key"):
-                self.META["HTTP_" + name.upper().replace("-", "_")] = raw_value.decode("latin-1")
-
-
-def principal_of_scope(scope: dict) -> Principal | None:
-    """The caller of a websocket handshake; None without a usable credential (a bad key never falls back)."""
-    try:
-        result = ApiKeyAuthentication().authenticate(_Handshake(scope))
-    except AuthenticationFailed:
-        return None
-    if result is not None:
-        return result[0]
-    user = scope.get("user")
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    if getattr(user, "role", None) not in caps.ROLES:
-        return None
-    return for_user(user)
 
 
 def refusal(scope: dict, camera_id: str) -> int | None:
     """The close code refusing this viewer, or None when they may watch the camera."""
     from cameras.models import Camera
 
-    principal = principal_of_scope(scope)
+    principal = principal_from_scope(scope)
     if principal is None:
-        return NO_CREDENTIAL
+        return CLOSE_UNAUTHENTICATED
     if not principal.can(caps.VIDEO_LIVE) or not principal.in_scope(camera_id):
-        return FORBIDDEN
+        return CLOSE_FORBIDDEN
     if not Camera.objects.filter(pk=camera_id).exists():
-        return NOT_FOUND
+        return CLOSE_NOT_FOUND
     return None
 
 
