@@ -152,15 +152,22 @@ class CameraFeed:
     async def run(self) -> None:
         """Follow the camera's tap for as long as the feed lives."""
         while True:
-            address = await database_sync_to_async(tap_address)(self.camera_id)
-            if address:
-                try:
-                    await self._follow(address)
-                    continue  # the camera left that worker: look it up again at once
-                except (TapUnavailable, ConnectionError, asyncio.IncompleteReadError, protocol.ProtocolError) as exc:
-                    log.info("camera %s: live tap %s: %s", self.camera_id, address, exc)
-            await self._offline_from_status()
+            try:
+                await self._follow_once()
+            except Exception:  # the database or a bug: the viewers keep their socket, the feed retries
+                log.exception("camera %s: live feed failed", self.camera_id)
             await asyncio.sleep(RETRY_S)
+
+    async def _follow_once(self) -> None:
+        """One subscription to wherever the camera is ingested; `offline` to the viewers when it is nowhere."""
+        address = await database_sync_to_async(tap_address)(self.camera_id)
+        if address:
+            try:
+                await self._follow(address)
+                return  # the camera left that worker: look it up again once the supervisor has said where
+            except (TapUnavailable, ConnectionError, asyncio.IncompleteReadError, protocol.ProtocolError) as exc:
+                log.info("camera %s: live tap %s: %s", self.camera_id, address, exc)
+        await self._offline_from_status()
 
     async def _follow(self, address: str) -> None:
         reader, writer = await open_tap(address, "subscribe", self.camera_id)

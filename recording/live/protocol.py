@@ -36,6 +36,7 @@ KINDS = frozenset({HELLO, REQUEST, ERROR, INIT, FRAGMENT, OFFLINE, END, KEYFRAME
 OPERATIONS = ("subscribe", "keyframe", "stats")
 
 MAX_FRAME = 64 * 1024 * 1024  # a 4K keyframe is a few MB; anything near this is garbage or an attack
+MAX_REQUEST = 4096            # what an unauthenticated peer may make the tap read
 NONCE_BYTES = 16
 _HEADER = struct.Struct(">cI")
 _U32 = struct.Struct(">I")
@@ -74,12 +75,12 @@ def encode(kind: bytes, fields: dict | None = None, body: bytes = b"") -> bytes:
     return b"".join((_HEADER.pack(kind, payload_size), _U32.pack(len(meta)), meta, body))
 
 
-def parse_header(header: bytes) -> tuple[bytes, int]:
-    """(kind, payload size) of a frame header; refuses unknown kinds and oversized frames."""
+def parse_header(header: bytes, limit: int = MAX_FRAME) -> tuple[bytes, int]:
+    """(kind, payload size) of a frame header; refuses unknown kinds and frames over `limit`."""
     kind, size = _HEADER.unpack(header)
     if kind not in KINDS:
         raise ProtocolError(f"unknown frame kind {kind!r}")
-    if size < _U32.size or size > MAX_FRAME:
+    if size < _U32.size or size > limit:
         raise ProtocolError(f"bad frame size {size}")
     return kind, size
 
@@ -109,9 +110,9 @@ def decode(data: bytes) -> tuple[Frame | None, int]:
     return parse_payload(kind, data[HEADER_SIZE:end]), end
 
 
-async def read_frame(reader) -> Frame:
+async def read_frame(reader, limit: int = MAX_FRAME) -> Frame:
     """Read one frame from an asyncio StreamReader (IncompleteReadError at end of stream)."""
-    kind, size = parse_header(await reader.readexactly(HEADER_SIZE))
+    kind, size = parse_header(await reader.readexactly(HEADER_SIZE), limit)
     return parse_payload(kind, await reader.readexactly(size))
 
 

@@ -102,13 +102,14 @@ class LiveFeed:
 
     def push(self, session, packet, keyframe: bool) -> None:
         """One video packet of `session` (before the segment writer rebases it)."""
-        if session is not self.session:
+        writer = self.writer if session is self.session else None  # one read: end() may run on the tap thread
+        if writer is None:
             if not keyframe or session is self.refused:
                 return
-            self._start(session, packet)
-            if self.writer is None:
+            writer = self._start(session, packet)
+            if writer is None:
                 return
-        fragment = self.writer.fragment(bytes(packet), packet.pts, packet.dts, keyframe)
+        fragment = writer.fragment(bytes(packet), packet.pts, packet.dts, keyframe)
         frame = protocol.encode(protocol.FRAGMENT, {"key": keyframe}, fragment)
         with self.lock:
             self._remember(fragment, keyframe)
@@ -116,7 +117,7 @@ class LiveFeed:
             for subscriber in self.subscribers:
                 subscriber.deliver(frame, init=init)
 
-    def _start(self, session, packet) -> None:
+    def _start(self, session, packet) -> FragmentWriter | None:
         """A new connection reached its first keyframe: a new init segment (the viewers start over)."""
         try:
             init = build_init(session.video, bytes(packet))
@@ -124,11 +125,12 @@ class LiveFeed:
             log.warning("camera %s: live view unavailable: %s", self.camera_id, exc)
             self.refused = session
             self._broadcast(protocol.encode(protocol.OFFLINE, {"reason": "stream_error", "message": str(exc)}))
-            return
-        self.session = session
-        self.writer = FragmentWriter(init, session.video.time_base, session.video.average_rate)
+            return None
+        writer = FragmentWriter(init, session.video.time_base, session.video.average_rate)
+        self.session, self.writer = session, writer
         self.init_frame = protocol.encode(protocol.INIT, init.describe(), init.data)
         self._broadcast(self.init_frame)
+        return writer
 
     def _remember(self, fragment: bytes, keyframe: bool) -> None:
         if keyframe:
@@ -223,11 +225,13 @@ class TapServer:
         try:
             nonce = protocol.new_nonce()
             writer.write(protocol.encode(protocol.HELLO, {"v": 1}, nonce))
-            request = await asyncio.wait_for(protocol.read_frame(reader), REQUEST_TIMEOUT_S)
+            request = await asyncio.wait_for(protocol.read_frame(reader, protocol.MAX_REQUEST), REQUEST_TIMEOUT_S)
             op, camera_id = protocol.check_request(self.key, nonce, request)
             await self._answer(op, camera_id, reader, writer)
         except (protocol.ProtocolError, asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError) as exc:
             log.debug("live tap: connection dropped: %s", exc)
+        except asyncio.CancelledError:  # stop(): end quietly (asyncio logs a connection handler that raises)
+            pass
         except Exception:
             log.exception("live tap: request failed")
         finally:
@@ -239,7 +243,7 @@ class TapServer:
             await writer.drain()
             return
         pipeline = self.pipelines().get(camera_id)
-        if pipeline is None:
+        if pipeline is None or pipeline.stopping:
             writer.write(protocol.encode(protocol.ERROR, {"code": "not_here",
                                                           "message": "this recorder worker does not run that camera"}))
         elif op == "keyframe":
@@ -257,6 +261,8 @@ class TapServer:
         if feed is None:
             feed = pipeline.live = LiveFeed(pipeline.config.camera_id, pipeline.offline)
         feed.add(subscriber)
+        if pipeline.stopping:  # it ended while we attached: it may not have seen this feed
+            feed.end()
         self.served += 1
 
         async def pump() -> None:

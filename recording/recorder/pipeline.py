@@ -105,6 +105,7 @@ class CameraPipeline:
         try:
             self._run()
         finally:
+            self.stopping = True  # also after a crash: the live tap takes no new subscribers
             if self.live is not None:
                 self.live.end()  # live subscribers look the camera up again
 

@@ -8,6 +8,7 @@ status rows of the cameras it holds, and every such write is fenced by the lease
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import queue
@@ -52,6 +53,7 @@ class CameraRun:
     stats_written_at: float = 0.0
     no_url_until: float = 0.0
     built: tuple | None = None  # (camera.updated_at, config): secrets are decrypted only when the camera changed
+    generation: int = 0  # number of its pipeline's start, so the late "stopped" of a replaced one is recognised
 
 
 class WorkerHandle:
@@ -83,6 +85,7 @@ class Supervisor:
         self.runs: dict[str, CameraRun] = {}
         self.stopping = False
         self.wanted_count = 0
+        self.starts = itertools.count(1)  # pipeline starts, numbered across all cameras
         self._next = {"heartbeat": 0.0, "reconcile": 0.0, "files": 0.0}
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -172,7 +175,7 @@ class Supervisor:
             run.stats = tuple(args)
             self.flush_stats(run)
         elif kind == "stopped":
-            self.on_stopped(run)
+            self.on_stopped(run, *args)
 
     def on_segment(self, camera_id: str, run: CameraRun | None, segment) -> None:
         marks = run.marks if run is not None else GapMarks()
@@ -217,7 +220,9 @@ class Supervisor:
             "reason": reason, "ran_seconds": round(ran_seconds, 1), "detail": mask_credentials(error or "")[-300:],
         }, now=now)
 
-    def on_stopped(self, run: CameraRun) -> None:
+    def on_stopped(self, run: CameraRun, generation: int | None = None) -> None:
+        if generation is not None and generation != run.generation:
+            return  # a pipeline already replaced by a restart: the running one is not affected
         if run.worker is not None:
             run.worker.cameras.discard(run.camera_id)
         run.worker, run.connected = None, False
@@ -382,7 +387,8 @@ class Supervisor:
     def start_pipeline(self, run: CameraRun, config: PipelineConfig, recording: bool) -> None:
         worker = self.place()
         worker.cameras.add(run.camera_id)
-        worker.send("start", config, recording)
+        run.generation = next(self.starts)
+        worker.send("start", config, recording, run.generation)
         run.worker, run.config, run.connected = worker, config, False
         self._write(run.camera_id, state=CameraState.CONNECTING, last_started_at=timezone.now(),
                     recorder_pid=worker.process.pid, live_tap=worker.tap)

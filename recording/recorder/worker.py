@@ -60,24 +60,24 @@ class Worker:
         self.stopping: list[threading.Thread] = []
         self.parent = os.getppid()
 
-    def start(self, config, recording: bool) -> None:
+    def start(self, config, recording: bool, generation: int = 0) -> None:
         from recording.recorder.pipeline import CameraPipeline
 
         self.stop(config.camera_id)
         pipeline = CameraPipeline(config, self.listener, recording=recording)
-        thread = threading.Thread(target=self._run, args=(config.camera_id, pipeline), daemon=True,
+        thread = threading.Thread(target=self._run, args=(config.camera_id, pipeline, generation), daemon=True,
                                   name=f"camera-{config.camera_id}")
         self.pipelines[config.camera_id] = (pipeline, thread)
         thread.start()
 
-    def _run(self, camera_id, pipeline) -> None:
+    def _run(self, camera_id, pipeline, generation: int) -> None:
         try:
             pipeline.run()
         except Exception as exc:  # one camera's bug must not take the others down
             log.exception("camera %s: pipeline crashed", camera_id)
             self.events.put(("disconnect", camera_id, "stream_error", f"recorder bug: {exc!r}", 0.0))
         finally:
-            self.events.put(("stopped", camera_id))
+            self.events.put(("stopped", camera_id, generation))  # which start this was: a restart overlaps
 
     def stop(self, camera_id: str, wait: bool = True) -> None:
         entry = self.pipelines.pop(camera_id, None)

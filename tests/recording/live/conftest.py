@@ -1,4 +1,4 @@
-"""Live view fixtures: the project's simulated camera (clock source) on a free port."""
+"""Live view fixtures: the project's simulated camera (clock source) on a free port, the GStreamer camera."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from cameras.simcam import BackgroundSimCam, SimCamOptions
 from tests.peers.live_server import free_port
+from tests.peers.rtsp import gst_camera  # noqa: F401  (fixture: the GStreamer camera, for H.265)
 
 
 class ClockCamera:

@@ -41,12 +41,12 @@ class System:
                                   max_size=None, close_timeout=1)
 
     def shell(self, code: str) -> str:
-        """The last line a `manage.py shell -c` snippet printed, run against the server's database."""
-        return self.server.manage("shell", "-c", code).strip().splitlines()[-1]
+        """What a `manage.py shell -c` snippet printed, run against the server's database."""
+        return self.server.manage("shell", "--no-imports", "-c", code).strip()
 
     def live_tap(self) -> str:
-        return self.shell("from recording.models import CameraStatus; "
-                          f"print(CameraStatus.objects.get(camera_id={self.camera_id!r}).live_tap)")
+        return self.shell("from recording.models import CameraStatus; print(CameraStatus.objects.filter("
+                          f"camera_id={self.camera_id!r}).values_list('live_tap', flat=True).first() or '')")
 
     def key(self, *args: str) -> str:
         return self.server.manage("mintkey", "live-test", *args).split()[-1]
@@ -199,3 +199,34 @@ def test_a_viewer_that_stops_reading_is_skipped_and_never_holds_back_the_others(
     worst_gap, restart = asyncio.run(scenario())
     assert worst_gap < 1.0  # the steady viewer kept getting frames at the camera's pace
     assert restart is not None and restart["type"] == "init"  # the stalled one was skipped ahead to start over
+
+
+def test_a_viewer_stays_connected_through_a_recorder_restart(tmp_path):
+    """Recorder stops: the tap address is withdrawn and the viewer hears why; a new recorder: a new init."""
+    camera = ClockCamera(tmp_path / "simcam").start()
+    try:
+        with recording_system(tmp_path) as (server, api, recorder):
+            camera_id = api.add_camera("Yard", camera.url, segment_seconds=10)
+            first = recorder("rec-a")
+            live = System(server, api, camera, camera_id)
+            wait_until(live.live_tap, 40, "the live tap published in the camera status")
+
+            async def scenario():
+                async with live.connect(api.key) as socket:
+                    await receive_media(socket, 3)
+                    assert await asyncio.to_thread(first.terminate) == 0
+                    offline = {}
+                    while offline.get("reason") != "recorder_down":  # media still in flight, then the notice(s)
+                        message = await asyncio.wait_for(socket.recv(), 20)
+                        offline = json.loads(message) if isinstance(message, str) else offline
+                    withdrawn = await asyncio.to_thread(live.live_tap)
+                    await asyncio.to_thread(recorder, "rec-b")
+                    init, media = await receive_media(socket, 5)
+                    return offline, withdrawn, init, media
+
+            offline, withdrawn, init, media = asyncio.run(scenario())
+    finally:
+        camera.stop()
+    assert offline["type"] == "offline" and offline["reason"] == "recorder_down"
+    assert withdrawn == ""
+    assert init["type"] == "init" and decoded_frames(b"".join(media)) >= 5

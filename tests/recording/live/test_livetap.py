@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from datetime import datetime, timezone
 
@@ -157,6 +158,16 @@ def test_requests_for_other_cameras_or_with_a_wrong_key_get_nothing(tap):
 
 
 @pytest.mark.slow
+def test_an_unauthenticated_peer_cannot_make_the_tap_read_a_large_frame(tap):
+    _, address = tap
+    host, port = address.split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        assert protocol.read_frame_sync(sock).kind == protocol.HELLO
+        sock.sendall(b"R" + (protocol.MAX_REQUEST + 1).to_bytes(4, "big"))
+        assert sock.recv(1) == b""  # hung up without reading on
+
+
+@pytest.mark.slow
 def test_an_outage_tells_subscribers_why_and_the_reconnection_starts_a_new_init(tap, simcam):
     run, address = tap
     with subscribe(address) as sub:
@@ -172,6 +183,23 @@ def test_an_outage_tells_subscribers_why_and_the_reconnection_starts_a_new_init(
         assert decoded_frames(media_of(frames)) == 10
         run.stop()
         assert sub.read_until(protocol.END)[-1].fields["reason"] == "stopped"
+
+
+@pytest.mark.slow
+def test_an_h265_camera_is_served_tagged_hvc1_with_its_codec_string(gst_camera, tmp_path):
+    config = PipelineConfig(camera_id="yard", url=gst_camera.url("/h265"), recordings_root=tmp_path / "rec",
+                            timeout_s=5.0)
+    with running(config, recording=False) as run:
+        server = TapServer(lambda: {"yard": run.pipeline}, "127.0.0.1", SECRET)
+        address = server.start()
+        try:
+            with TapConnection(address, KEY, "subscribe", "yard") as sub:
+                frames = [sub.read_until(protocol.INIT)[-1], *read_fragments(sub, 10)]  # "offline" until connected
+        finally:
+            server.stop()
+    assert frames[0].fields["codec"] == "hevc" and frames[0].fields["codec_string"].startswith("hvc1.1.")
+    assert b"hvc1" in frames[0].body and b"hev1" not in frames[0].body
+    assert decoded_frames(media_of(frames)) == 10
 
 
 def test_a_subscriber_that_falls_behind_is_skipped_to_the_next_keyframe_with_the_init_again(monkeypatch):

@@ -7,7 +7,6 @@ import struct
 import pytest
 
 from recording.live.muxer import (
-    FRAGMENT_OVERHEAD,
     FragmentWriter,
     avc_codec_string,
     build_init,

@@ -78,7 +78,8 @@ def test_a_keyframe_with_a_lying_extradata_size_is_refused():
 
 
 def test_sync_and_async_readers_read_the_same_frames():
-    frames = [protocol.encode(protocol.HELLO, {"v": 1}, b"n" * 16), protocol.encode(protocol.FRAGMENT, {}, bytes(70000))]
+    frames = [protocol.encode(protocol.HELLO, {"v": 1}, b"n" * 16),
+              protocol.encode(protocol.FRAGMENT, {}, bytes(70000))]
     left, right = socket.socketpair()
     with left, right:
         left.sendall(b"".join(frames))
