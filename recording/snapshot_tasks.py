@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from cameras.stream_urls import mask_credentials
@@ -114,7 +114,8 @@ class SnapshotClock:
                     break
                 wait = (next_due - timezone.now()).total_seconds()
                 time.sleep(min(max(wait, 0.0), POLL_MAX_S, max(0.0, stop_at - time.monotonic())))
-        close_old_connections()
+        # No close_old_connections() here: django-q2 does that around every task, and inside a caller's
+        # transaction (a test, a sync run) it would close the caller's connection.
         return self.report
 
     def tick(self, pool: ThreadPoolExecutor) -> datetime | None:
