@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.db import close_old_connections
 from django.utils import timezone
 
 from accounts import capabilities as caps
@@ -69,13 +68,11 @@ class StatusWatcher:
 
     def baseline(self) -> None:
         """Remember every row as it is now: only later changes are pushed (sockets get a full list on connect)."""
-        close_old_connections()
         self.seen = dict(CameraStatus.objects.values_list("camera_id", "updated_at"))
         self.since = max(self.seen.values(), default=None) or timezone.now()
 
     def changes(self) -> list[dict]:
-        """Status messages of the rows changed since the last call."""
-        close_old_connections()
+        """Status messages of the rows changed since the last call (database_sync_to_async recycles connections)."""
         rows = CameraStatus.objects.select_related("camera")
         changed = rows.filter(updated_at__gt=self.since - timedelta(seconds=LATE_COMMIT_S)).order_by("updated_at")
         messages = []
