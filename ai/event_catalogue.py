@@ -4,7 +4,9 @@ from __future__ import annotations
 
 # event_type → description (severity and payload keys included for operators reading the list).
 BUILTIN_EVENT_TYPES: dict[str, str] = {
-    "camera_offline": "Recorder lost the camera (warning; ran_seconds, detail).",
+    "camera_offline": "A camera started failing: logged once per outage, not per reconnect attempt "
+                      "(warning; reason, cause, ran_seconds, detail).",
+    "camera_recovered": "A failing camera streams again (info; reason, cause, attempts, down_seconds, since).",
     "recorder_error": "Recorder cannot run or went stale (warning; reason, threshold_seconds, last_segment_age_s).",
     "recording_gap": "A hole in the recording was detected (warning; gap_seconds, prev_end, next_start).",
     "sampler_offline": "The AI frame sampler lost its stream (warning; profile, detail).",

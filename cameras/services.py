@@ -116,7 +116,9 @@ def camera_media_dirs(camera_id: str) -> list[Path]:
     if not is_valid_camera_id(camera_id):
         return []
     folders = []
-    for root_setting in ("NVR_RECORDINGS_DIR", "NVR_SNAPSHOTS_DIR", "NVR_CLIPS_DIR"):
+    for root_setting in ("NVR_RECORDINGS_DIR", "NVR_MIRROR_RECORDINGS_DIR", "NVR_SNAPSHOTS_DIR", "NVR_CLIPS_DIR"):
+        if getattr(settings, root_setting, None) is None:
+            continue  # mirroring is off
         root = Path(getattr(settings, root_setting)).resolve()
         folder = root / camera_id
         # A symlinked camera folder could point anywhere: only ever remove real children of the root.

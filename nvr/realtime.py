@@ -37,6 +37,7 @@ def camera_status_message(status) -> dict:
         "last_packet_at": _iso(status.last_packet_at),
         "last_segment_at": _iso(status.last_segment_at),
         "status_note": status.status_note,
+        "last_error": status.last_error,
         "updated_at": _iso(status.updated_at),
     }
 

@@ -18,6 +18,9 @@ DEBUG = env.bool("DEBUG", False)
 # --- storage layout ------------------------------------------------------------------------
 NVR_DATA_DIR = env.path("DATA_DIR", BASE_DIR / "data")
 NVR_RECORDINGS_DIR = env.path("RECORDINGS_DIR", NVR_DATA_DIR / "recordings")
+# A second, identical copy of every segment for cameras with `mirror_enabled` (unset: mirroring is off).
+_mirror_dir = env.str("MIRROR_RECORDINGS_DIR", "")
+NVR_MIRROR_RECORDINGS_DIR = env.path("MIRROR_RECORDINGS_DIR", BASE_DIR) if _mirror_dir else None
 NVR_SNAPSHOTS_DIR = env.path("SNAPSHOTS_DIR", NVR_DATA_DIR / "snapshots")
 NVR_EXPORTS_DIR = env.path("EXPORTS_DIR", NVR_DATA_DIR / "exports")
 NVR_CLIPS_DIR = env.path("CLIPS_DIR", NVR_DATA_DIR / "clips")

@@ -48,7 +48,7 @@ def mark_stale_cameras(now: datetime | None = None) -> list[str]:
         # Conditional: the recorder may have indexed a segment or restarted since the read above.
         quiet = (Q(last_segment_at__isnull=True) | Q(last_segment_at__lt=cutoff)) & (
             Q(last_started_at__isnull=True) | Q(last_started_at__lt=cutoff))
-        message = f"no segments for >{threshold}s while recording"
+        message = f"no new recording for over {threshold} s although the camera is connected"
         if CameraStatus.objects.filter(quiet, camera_id=camera_id, state=CameraState.RECORDING).update(
             state=CameraState.ERROR, last_error=message, updated_at=now
         ):

@@ -78,6 +78,10 @@ class CameraStatus(models.Model):
         max_length=255, blank=True, default="",
         help_text="host:port of the recorder worker's live tap serving this camera (empty when not connected)",
     )
+    live_wanted_until = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Somebody watches live until then (renewed by the web processes): the recorder connects on demand",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -139,6 +139,7 @@ class SweepReport:
     unlink_failures: int = 0
     snapshots_deleted: int = 0
     gaps_deleted: int = 0
+    mirror_files_deleted: int = 0
     findings: list[str] = field(default_factory=list)
     skipped: bool = False
 
@@ -277,7 +278,40 @@ def run_retention_sweep(now: datetime | None = None) -> SweepReport:
         prune_segments(report, now)
         report.snapshots_deleted = prune_snapshots(now)
         report.gaps_deleted = prune_settled_gaps(now)
+        report.mirror_files_deleted = prune_mirror(now)
     return report
+
+
+def prune_mirror(now: datetime) -> int:
+    """Mirror copies (`recording.recorder.mirror`) older than their camera's retention, and stale `.part`s.
+
+    Mirror files are not indexed, so age is their file time; a folder of no known camera is left alone
+    (deleting a camera removes its mirror folder).
+    """
+    root = settings.NVR_MIRROR_RECORDINGS_DIR
+    if root is None or not Path(root).is_dir():
+        return 0
+    deleted = 0
+    for camera_id, hours in Camera.objects.values_list("id", "retention_hours"):
+        folder = Path(root) / camera_id
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        media_cutoff = (now - timedelta(hours=max(hours, 1))).timestamp()
+        part_cutoff = (now - ORPHAN_MIN_AGE).timestamp()
+        folders = []
+        for directory, _, names in os.walk(folder):
+            for name in names:
+                path = Path(directory) / name
+                cutoff = part_cutoff if name.endswith(".part") else media_cutoff
+                try:
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        deleted += 1
+                        folders.append(path.parent)
+                except OSError as exc:
+                    log.warning("mirror retention: could not delete %s: %s", path, exc)
+        remove_empty_day_dirs(Path(root), folders, now)
+    return deleted
 
 
 # --- orphan pass (about hourly) ---------------------------------------------------------------------

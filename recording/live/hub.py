@@ -20,7 +20,7 @@ from collections import deque
 
 from channels.db import database_sync_to_async
 
-from recording.live import protocol
+from recording.live import demand, protocol
 from recording.live.client import TapUnavailable, open_tap, tap_address
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ MAX_BACKLOG_BYTES = 16 * 1024 * 1024
 MAX_GOP_BYTES = 32 * 1024 * 1024
 OFFLINE_MESSAGES = {
     "not_connected": "The camera is not being ingested right now.",
+    "connecting": "Connecting to the camera for live view…",
     "camera_offline": "The camera cannot be reached.",
     "auth_failed": "The camera refused the recorder's credentials.",
     "stream_error": "The camera's stream cannot be read.",
@@ -51,8 +52,9 @@ def init_message(fields: dict) -> str:
 
 
 def offline_message(reason: str | None, message: str | None = None) -> str:
+    """The recorder's own sentence (`recording.failures`, as the status shows it), else the reason's text."""
     reason = reason or "not_connected"
-    text = OFFLINE_MESSAGES.get(reason) or message or "The camera is not streaming."
+    text = message or OFFLINE_MESSAGES.get(reason) or "The camera is not streaming."
     return json.dumps({"type": "offline", "reason": reason, "message": text})
 
 
@@ -126,7 +128,9 @@ class CameraFeed:
         self.offline_text: str | None = None
         self.subscriptions = 0  # tap subscriptions opened (one at a time), for diagnostics and tests
         self.linger: asyncio.TimerHandle | None = None
-        self.task = asyncio.get_running_loop().create_task(self.run(), name=f"live-feed-{camera_id}")
+        loop = asyncio.get_running_loop()
+        self.task = loop.create_task(self.run(), name=f"live-feed-{camera_id}")
+        self.wanting = loop.create_task(self.want_live(), name=f"live-wanted-{camera_id}")
 
     def join(self, viewer: Viewer) -> None:
         if self.linger is not None:
@@ -147,7 +151,17 @@ class CameraFeed:
         self.linger = None
         if not self.viewers:
             self.task.cancel()
+            self.wanting.cancel()
             self.hub.forget(self)
+
+    async def want_live(self) -> None:
+        """Tell the recorder, as long as the feed lives, that this camera is watched (it connects on demand)."""
+        while True:
+            try:
+                await database_sync_to_async(demand.want_live)(self.camera_id)
+            except Exception:  # the database is away: the camera may stay dark, the feed keeps trying
+                log.warning("camera %s: cannot ask for live view", self.camera_id, exc_info=True)
+            await asyncio.sleep(demand.RENEW_S)
 
     async def run(self) -> None:
         """Follow the camera's tap for as long as the feed lives."""
@@ -217,14 +231,8 @@ class CameraFeed:
             viewer.offline(text)
 
     async def _offline_from_status(self) -> None:
-        reason = await database_sync_to_async(_gap_reason)(self.camera_id)
-        self._on_offline(offline_message(reason))
-
-
-def _gap_reason(camera_id: str) -> str | None:
-    from recording.models import CameraStatus
-
-    return CameraStatus.objects.filter(camera_id=camera_id).values_list("gap_reason", flat=True).first()
+        state = await database_sync_to_async(demand.live_state)(self.camera_id)
+        self._on_offline(offline_message(state.reason, state.message))
 
 
 class Hub:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -13,6 +13,8 @@ from typing import Protocol
 import av
 
 from cameras.stream_urls import mask_credentials
+from recording.failures import describe_failure
+from recording.recorder import mirror
 from recording.recorder.segments import ClosedSegment
 from recording.recorder.session import Disconnect, Session, StreamInfo
 from recording.recorder.writer import WriteFailed
@@ -40,6 +42,8 @@ class PipelineConfig:
     pre_roll_seconds: int = 0
     recordings_root: Path = field(default_factory=lambda: Path("recordings"))
     timeout_s: float = 15.0
+    # A second copy of each closed segment goes there (mirror_enabled); changing it needs no reconnect.
+    mirror_root: Path | None = field(default=None, compare=False)
 
 
 class PipelineListener(Protocol):
@@ -96,6 +100,10 @@ class CameraPipeline:
         self.stopping = True
         self._stop_event.set()
 
+    def set_mirror(self, mirror_root: Path | None) -> None:
+        """Mirror the segments closed from now on to `mirror_root` (None: stop mirroring)."""
+        self.config = replace(self.config, mirror_root=mirror_root)
+
     def set_recording(self, wanted: bool) -> None:
         """Start (True, with pre-roll) or stop (False, staying connected) writing segments."""
         self.want_recording = bool(wanted)
@@ -116,15 +124,22 @@ class CameraPipeline:
             self.keyframe = None  # a snapshot must never show a picture from before the outage
             if self.stopping:
                 break
-            self.offline = (reason, error)
+            self.offline = (reason, describe_failure(reason, error))
             if self.live is not None:
-                self.live.disconnected(reason, error)
+                self.live.disconnected(*self.offline)
             log.info("camera %s (%s) disconnected (%s): %s", self.config.camera_id, self.masked_url, reason, error)
             self.notify("on_disconnect", reason, error, ran)
             if ran > HEALTHY_RUN_S:
                 backoff = BACKOFF_START_S
             self._stop_event.wait(backoff)
             backoff = min(backoff * 2, BACKOFF_MAX_S)
+
+    def closed(self, segment: ClosedSegment) -> None:
+        """A segment is complete on disk: mirror it (in the background) and report it for indexing."""
+        if self.config.mirror_root is not None:
+            mirror.COPIER.submit(self.config.recordings_root / segment.relpath, self.config.mirror_root,
+                                 segment.relpath)
+        self.notify("on_segment", segment)
 
     def notify(self, callback: str, *args) -> None:
         """Call a listener method, never letting its failure take the pipeline down."""

@@ -22,11 +22,25 @@ class Plan:
     recording: bool
     idle_state: str | None = None  # CameraState when not writing
     idle_reason: str | None = None  # GapReason of the hole while not writing
+    live_only: bool = False  # connected only because somebody watches live (or `live_warm`)
 
 
 def plan_camera(*, should_record: bool, mode: str, in_schedule: bool, trigger_until: datetime | None,
-                now: datetime) -> Plan:
-    """Reference §3.3 with SPEC §5 states: event-capable cameras stay connected (armed) to keep pre-roll."""
+                now: datetime, live_wanted: bool = False) -> Plan:
+    """Reference §3.3 with SPEC §5 states: event-capable cameras stay connected (armed) to keep pre-roll.
+
+    `live_wanted` (a viewer, or `live_warm`) keeps a camera that would otherwise be disconnected connected
+    without recording, so live view works outside the schedule and for cameras that do not record.
+    """
+    plan = _recording_plan(should_record, mode, in_schedule, trigger_until, now)
+    if live_wanted and not plan.run:
+        return Plan(run=True, recording=False, idle_state=plan.idle_state, idle_reason=plan.idle_reason,
+                    live_only=True)
+    return plan
+
+
+def _recording_plan(should_record: bool, mode: str, in_schedule: bool, trigger_until: datetime | None,
+                    now: datetime) -> Plan:
     if not should_record:
         return Plan(run=False, recording=False, idle_state="disabled", idle_reason="disabled")
     if mode == CONTINUOUS:

@@ -207,7 +207,7 @@ class Session:
     def _close(self, start_ms: int, end_ms: int) -> None:
         segment = self.writer.close(start_ms, end_ms)
         if segment is not None:
-            self.pipeline.notify("on_segment", segment)
+            self.pipeline.closed(segment)
 
     def _close_now(self) -> None:
         """Close the open segment at the end of its last frame (stop, disconnect, recording off, jump)."""
@@ -219,7 +219,7 @@ class Session:
         """After a write failure, keep what reached the disk (as start-up salvage would) and report it."""
         segment = self.writer.abandon()
         if segment is not None:
-            self.pipeline.notify("on_segment", segment)
+            self.pipeline.closed(segment)
 
     def _stats(self, now: float) -> None:
         self.stats_due = now + STATS_INTERVAL_S

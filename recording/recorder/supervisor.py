@@ -26,6 +26,7 @@ from cameras.stream_urls import StreamSource, mask_credentials, record_url
 from nvr import eventlog
 from recording import indexing, leases
 from recording import schedule as schedules
+from recording.failures import describe_failure
 from recording.models import CameraState, CameraStatus, RecordSchedule, clip_error
 from recording.recorder.pipeline import PipelineConfig
 from recording.recorder.plan import GapMarks, Plan, lease_target, plan_camera, reason_after_takeover
@@ -37,6 +38,18 @@ SHUTDOWN_GRACE_S = 10.0
 NO_URL_RETRY_S = 30.0
 SECRET_FIELDS = ("password", "main_stream_url", "sub_stream_url", "anr_replay_url_template")
 STATE_AFTER_DISCONNECT = {"camera_offline": CameraState.OFFLINE}
+RECOVERED_AFTER_S = 10.0  # a camera counts as back once a connection has stayed up this long
+NO_URL = "no RTSP URL: set address+credentials or an explicit stream URL"
+
+
+@dataclass
+class Outage:
+    """A camera's current run of failures: one event when it starts, one when the camera is back."""
+
+    since: object  # datetime of the first failure
+    reason: str
+    cause: str
+    attempts: int = 1
 
 
 @dataclass
@@ -54,6 +67,9 @@ class CameraRun:
     no_url_until: float = 0.0
     built: tuple | None = None  # (camera.updated_at, config): secrets are decrypted only when the camera changed
     generation: int = 0  # number of its pipeline's start, so the late "stopped" of a replaced one is recognised
+    outage: Outage | None = None
+    connected_since: float | None = None  # monotonic time of the current connection's first keyframe
+    connected_at: object = None  # and its wall-clock time
 
 
 class WorkerHandle:
@@ -86,6 +102,7 @@ class Supervisor:
         self.stopping = False
         self.wanted_count = 0
         self.starts = itertools.count(1)  # pipeline starts, numbered across all cameras
+        self.clock = time.monotonic  # replaced by tests that step the supervisor by hand
         self._next = {"heartbeat": 0.0, "reconcile": 0.0, "files": 0.0}
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -200,7 +217,7 @@ class Supervisor:
                         self._write(run.camera_id, live_tap=address)
 
     def on_connected(self, run: CameraRun, info: dict) -> None:
-        run.connected = True
+        run.connected, run.connected_since, run.connected_at = True, self.clock(), timezone.now()
         recording = bool(run.plan and run.plan.recording)
         state = CameraState.RECORDING if recording or run.plan is None else run.plan.idle_state
         changes = {"state": state, "last_error": None, "status_note": info.get("note") or "",
@@ -211,13 +228,36 @@ class Supervisor:
 
     def on_disconnect(self, run: CameraRun, reason: str, error: str, ran_seconds: float) -> None:
         now = timezone.now()
-        run.connected = False
-        run.marks.mark(now, reason)
+        run.connected, run.connected_since = False, None
+        live_only = bool(run.plan and run.plan.live_only)
+        if not live_only:  # a camera watched outside its schedule: the hole stays deliberate
+            run.marks.mark(now, reason)
+        cause = describe_failure(reason, error)
         self._write(run.camera_id, state=STATE_AFTER_DISCONNECT.get(reason, CameraState.ERROR),
-                    last_error=clip_error(error), gap_reason=reason, frames_per_second=None,
-                    reconnect_count=F("reconnect_count") + 1)
-        eventlog.log_event(run.camera_id, "camera_offline", "warning", {
-            "reason": reason, "ran_seconds": round(ran_seconds, 1), "detail": mask_credentials(error or "")[-300:],
+                    last_error=clip_error(cause), gap_reason=run.plan.idle_reason if live_only else reason,
+                    frames_per_second=None, reconnect_count=F("reconnect_count") + 1)
+        self.note_failure(run, reason, cause, now, "camera_offline", {
+            "ran_seconds": round(ran_seconds, 1), "detail": mask_credentials(error or "")[-300:]})
+
+    def note_failure(self, run: CameraRun, reason: str, cause: str, now, event_type: str, extra: dict) -> None:
+        """Log an event when a camera starts failing; later attempts of the same outage are only counted."""
+        if run.outage is not None:
+            run.outage.attempts += 1
+            run.outage.reason, run.outage.cause = reason, cause
+            return
+        run.outage = Outage(now, reason, cause)
+        eventlog.log_event(run.camera_id, event_type, "warning", {"reason": reason, "cause": cause, **extra}, now=now)
+
+    def note_recovery(self, run: CameraRun) -> None:
+        """The camera has streamed for a while after an outage: one event with how long it was down."""
+        if run.outage is None or run.connected_since is None or self.clock() - run.connected_since < RECOVERED_AFTER_S:
+            return
+        outage, run.outage = run.outage, None
+        now, back_at = timezone.now(), run.connected_at
+        eventlog.log_event(run.camera_id, "camera_recovered", "info", {
+            "reason": outage.reason, "cause": outage.cause, "attempts": outage.attempts,
+            "down_seconds": round((back_at - outage.since).total_seconds(), 1),
+            "since": outage.since.isoformat(), "recovered_at": back_at.isoformat(),
         }, now=now)
 
     def on_stopped(self, run: CameraRun, generation: int | None = None) -> None:
@@ -235,6 +275,7 @@ class Supervisor:
         self._write(run.camera_id, frames_per_second=round(fps, 2), last_packet_at=last_packet_at,
                     bytes_written=bytes_written)
         run.stats_written_at = now_s
+        self.note_recovery(run)
 
     def _write(self, camera_id: str, **changes) -> None:
         """Status writes are fenced by the lease: a recorder that lost a camera never overwrites its row."""
@@ -296,10 +337,12 @@ class Supervisor:
         result = {}
         for camera in cameras:
             status = getattr(camera, "status", None)
+            watched = status is not None and status.live_wanted_until is not None and status.live_wanted_until > now
             result[camera.pk] = plan_camera(
                 should_record=camera.should_record, mode=camera.record_mode,
                 in_schedule=schedules.is_active(by_camera.get(camera.pk, []), now, zone),
                 trigger_until=status.trigger_until if status else None, now=now,
+                live_wanted=camera.enabled and (camera.live_warm or watched),
             )
         return result
 
@@ -327,6 +370,7 @@ class Supervisor:
         """Bring one held camera to its plan: start/stop/restart its pipeline, gate writing, set idle states."""
         previous, run.plan = run.plan, plan
         if not plan.run:
+            run.outage = None  # stopped on purpose: a failure after the next start is a new outage
             if run.worker is not None or previous != plan:
                 run.marks.mark(now, plan.idle_reason)
                 self.stop_pipeline(run)
@@ -345,6 +389,9 @@ class Supervisor:
                 self.stop_pipeline(run)
             self.start_pipeline(run, config, plan.recording)
             return True
+        if config.mirror_root != run.config.mirror_root:
+            run.worker.send("mirror", run.camera_id, config.mirror_root)
+            run.config = config
         if previous is not None and previous.recording != plan.recording:
             self.gate(run, plan, now)
             return True
@@ -376,12 +423,13 @@ class Supervisor:
                 camera_id=camera.pk, url=url, transport=camera.rtsp_transport, segment_seconds=camera.segment_seconds,
                 record_audio=camera.record_audio, pre_roll_seconds=camera.pre_roll_seconds if camera.is_event_capable else 0,
                 recordings_root=indexing.recordings_root(), timeout_s=float(settings.NVR_RTSP_TIMEOUT_S),
+                mirror_root=settings.NVR_MIRROR_RECORDINGS_DIR if camera.mirror_enabled else None,
             )
         if time.monotonic() >= run.no_url_until:
             run.no_url_until = time.monotonic() + NO_URL_RETRY_S
-            reason = "no RTSP URL: set address+credentials or an explicit stream URL"
-            self._write(camera.pk, state=CameraState.ERROR, last_error=reason, gap_reason="stream_error")
-            eventlog.log_event(camera.pk, "recorder_error", "warning", {"reason": reason})
+            cause = describe_failure("stream_error", NO_URL)
+            self._write(camera.pk, state=CameraState.ERROR, last_error=cause, gap_reason="stream_error")
+            self.note_failure(run, "stream_error", cause, timezone.now(), "recorder_error", {"detail": NO_URL})
         return None
 
     def start_pipeline(self, run: CameraRun, config: PipelineConfig, recording: bool) -> None:
@@ -398,7 +446,7 @@ class Supervisor:
         if run.worker is not None:
             run.worker.send("stop", run.camera_id)
             run.worker.cameras.discard(run.camera_id)
-        run.worker, run.config, run.connected = None, None, False
+        run.worker, run.config, run.connected, run.connected_since = None, None, False, None
 
     def place(self) -> WorkerHandle:
         per_worker = settings.NVR_RECORDER_CAMERAS_PER_WORKER

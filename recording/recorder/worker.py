@@ -118,6 +118,10 @@ class Worker:
             camera_id, wanted = args
             if camera_id in self.pipelines:
                 self.pipelines[camera_id][0].set_recording(wanted)
+        elif verb == "mirror":
+            camera_id, mirror_root = args
+            if camera_id in self.pipelines:
+                self.pipelines[camera_id][0].set_mirror(mirror_root)
         elif verb == "exit":
             self.stop_all()
             return False
@@ -152,4 +156,7 @@ def worker_main(commands, events) -> None:
     events.put(("tap", os.getpid(), start_tap(worker)))
     while worker.step():
         pass
+    from recording.recorder.mirror import COPIER
+
+    COPIER.close()  # the last segments' mirror copies
     events.put(("exited", os.getpid()))

@@ -4,17 +4,13 @@
 import { pageConfig, socketUrl } from "./api.js";
 import { canPlay, LivePlayer } from "./live-player.js";
 import { watchStatus } from "./status-feed.js";
+import { darkMessage } from "./status-text.js";
 
 const HEVC_MIME = 'video/mp4; codecs="hvc1.1.6.L93.B0"';
 const STOP_HIDDEN_AFTER_MS = 10000; // a tile scrolled out of view for this long stops streaming
 
 const config = pageConfig();
 const dark = new Set(config.darkStates);
-
-export function darkMessage(state, reason, note) {
-  const why = (reason && config.reasons[reason]) || note || "no reason reported";
-  return state === "disabled" ? `disabled: ${(reason && config.reasons[reason]) || "camera turned off"}` : `${state}: ${why}`;
-}
 
 class Tile {
   constructor(element) {
@@ -24,7 +20,7 @@ class Tile {
     this.badge = element.querySelector("[data-role=badge]");
     this.message = element.querySelector("[data-role=message]");
     this.unsupported = element.querySelector("[data-role=unsupported]");
-    this.status = { state: element.dataset.state, gap_reason: null, status_note: "" };
+    this.status = { state: element.dataset.state, gap_reason: null, status_note: "", last_error: element.dataset.error };
     this.player = null;
     this.playerState = "idle";
     this.offline = null;
@@ -61,11 +57,13 @@ class Tile {
   }
 
   messageText() {
-    const { state, gap_reason: reason, status_note: note } = this.status;
+    const { state, gap_reason: reason, status_note: note, last_error: error } = this.status;
     if (state === "removed") return "camera removed";
     if (this.playerState === "playing") return null;
-    if (dark.has(state)) return darkMessage(state, reason, note);
-    if (this.playerState === "offline") return darkMessage("offline", this.offline.reason, this.offline.message);
+    if (dark.has(state)) return darkMessage(config.reasons, { state, reason, note, error });
+    if (this.playerState === "offline") {
+      return darkMessage(config.reasons, { state: "offline", reason: this.offline.reason, error: this.offline.message });
+    }
     if (this.playerState === "refused") return this.refusal;
     if (this.playerState === "reconnecting" && this.refusal !== "reconnecting") return this.refusal;
     return null;

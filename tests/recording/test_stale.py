@@ -28,7 +28,7 @@ def test_a_recording_camera_without_segments_turns_error_once(camera):
     status(camera, last_segment_at=NOW - timedelta(seconds=200), last_started_at=NOW - timedelta(hours=1))
     assert health.mark_stale_cameras(NOW) == ["cam1"]
     row = CameraStatus.objects.get()
-    assert row.state == "error" and row.last_error == "no segments for >180s while recording"
+    assert row.state == "error" and row.last_error == "no new recording for over 180 s although the camera is connected"
     [event] = Event.objects.filter(event_type="recorder_error")
     assert event.camera_id == "cam1" and event.severity == "warning"
     assert event.payload == {"reason": "stale", "threshold_seconds": 180, "last_segment_age_s": 200}
