@@ -180,7 +180,7 @@ NVR_DEFAULT_AI_WIDTH = env.int("DEFAULT_AI_WIDTH", 1280, minimum=160, maximum=38
 
 # --- recorder (SPEC §5; one or more `manage.py record` processes) ----------------------------
 NVR_RECORDER_ENABLED = env.bool("RECORDER_ENABLED", True)
-NVR_RECORDER_ID = env.str("RECORDER_ID", "")  # empty = "<hostname>-<pid>"
+NVR_RECORDER_ID = env.str("RECORDER_ID", "")  # empty = "<hostname>-<hash of the data dir>" (stable)
 NVR_RECORDER_CAMERAS_PER_WORKER = env.int("RECORDER_CAMERAS_PER_WORKER", 8, minimum=1, maximum=64)
 NVR_RECORDER_LEASE_SECONDS = env.int("RECORDER_LEASE_SECONDS", 30, minimum=5, maximum=600)
 NVR_RECORDER_POLL_SECONDS = env.float("RECORDER_POLL_SECONDS", 1.0, minimum=0.1, maximum=30.0)

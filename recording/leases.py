@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Q
@@ -15,8 +17,29 @@ from recording.models import CameraStatus, RecorderProcess
 VERSION = "0.3.0"
 
 
+class RecorderIdInUse(Exception):
+    """Another live recorder process on this host already uses this identity."""
+
+
 def recorder_identity() -> str:
-    return settings.NVR_RECORDER_ID or f"{socket.gethostname()}-{os.getpid()}"
+    """`NVR_RECORDER_ID`, else stable for this host and data directory (not the pid).
+
+    A restarted recorder then holds the same leases (a claim accepts leases that are already ours) and
+    resumes its cameras at once instead of waiting for its old leases to expire.
+    """
+    if settings.NVR_RECORDER_ID:
+        return settings.NVR_RECORDER_ID
+    digest = hashlib.sha256(str(Path(settings.NVR_DATA_DIR).resolve()).encode()).hexdigest()[:8]
+    return f"{socket.gethostname()}-{digest}"
+
+
+def _running_recorder(pid: int) -> bool:
+    """Whether `pid` is a live `manage.py record` process on this host."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"record" in cmdline and pid != os.getpid()
 
 
 def lease_ttl() -> timedelta:
@@ -24,7 +47,13 @@ def lease_ttl() -> timedelta:
 
 
 def register_recorder(recorder_id: str, now=None) -> RecorderProcess:
+    """Announce this process; refuses when a live twin on this host runs under the same identity."""
     now = now or timezone.now()
+    twin = RecorderProcess.objects.filter(id=recorder_id, stopped_at__isnull=True, hostname=socket.gethostname(),
+                                          heartbeat_at__gte=now - lease_ttl()).exclude(pid=os.getpid()).first()
+    if twin is not None and _running_recorder(twin.pid):
+        raise RecorderIdInUse(f"recorder id {recorder_id!r} is in use by process {twin.pid} on this host; "
+                              "give each recorder sharing a data directory its own NVR_RECORDER_ID")
     row, _ = RecorderProcess.objects.update_or_create(id=recorder_id, defaults={
         "hostname": socket.gethostname(), "pid": os.getpid(), "version": VERSION, "started_at": now,
         "heartbeat_at": now, "stopped_at": None, "cameras_claimed": 0, "cameras_recording": 0,

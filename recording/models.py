@@ -303,7 +303,7 @@ class Clip(models.Model):
 class RecorderProcess(models.Model):
     """A running (or lately running) `manage.py record` process and its heartbeat."""
 
-    id = models.CharField(primary_key=True, max_length=200, help_text="NVR_RECORDER_ID, or <hostname>-<pid>")
+    id = models.CharField(primary_key=True, max_length=200, help_text="NVR_RECORDER_ID, or <hostname>-<hash of the data dir>")
     hostname = models.CharField(max_length=255)
     pid = models.IntegerField()
     version = models.CharField(max_length=32, default="")

@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='live_wanted_until',
             field=models.DateTimeField(blank=True, help_text='Somebody watches live until then (renewed by the web processes): the recorder connects on demand', null=True),
         ),
+        migrations.AlterField(
+            model_name='recorderprocess',
+            name='id',
+            field=models.CharField(help_text='NVR_RECORDER_ID, or <hostname>-<hash of the data dir>', max_length=200, primary_key=True, serialize=False),
+        ),
     ]

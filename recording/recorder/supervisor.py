@@ -4,6 +4,11 @@ One loop, split into single-step methods: `drain_events` (what pipelines report 
 `heartbeat` (beat + renew leases), `reconcile` (database → desired pipelines), `check_workers` (crashed
 workers are restarted), `reconcile_files` (periodic index/file consistency). Only this process writes the
 status rows of the cameras it holds, and every such write is fenced by the lease.
+
+The database may go away (PostgreSQL restarted, SQLite locked by a long writer): workers never touch it and
+keep recording; the supervisor keeps what they report in order (`backlog`), retries with backoff, and
+indexes everything once the database answers again. Indexing is idempotent by path, so a retried event
+never makes a duplicate row.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ import logging
 import multiprocessing
 import queue
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -39,6 +45,10 @@ NO_URL_RETRY_S = 30.0
 SECRET_FIELDS = ("password", "main_stream_url", "sub_stream_url", "anr_replay_url_template")
 STATE_AFTER_DISCONNECT = {"camera_offline": CameraState.OFFLINE}
 RECOVERED_AFTER_S = 10.0  # a camera counts as back once a connection has stayed up this long
+# The database is unreachable or locked: wait and retry (a bug's DatabaseError is not retried forever).
+DATABASE_AWAY = (OperationalError, InterfaceError)
+DB_RETRY_START_S, DB_RETRY_MAX_S = 1.0, 15.0
+BACKLOG_LIMIT = 200_000  # worker events kept while the database is away (stats are dropped first)
 NO_URL = "no RTSP URL: set address+credentials or an explicit stream URL"
 
 
@@ -104,6 +114,10 @@ class Supervisor:
         self.starts = itertools.count(1)  # pipeline starts, numbered across all cameras
         self.clock = time.monotonic  # replaced by tests that step the supervisor by hand
         self._next = {"heartbeat": 0.0, "reconcile": 0.0, "files": 0.0}
+        self.backlog: deque = deque()  # worker events not yet applied to the database, oldest first
+        self.database_away_since: float | None = None
+        self.db_retry_s = DB_RETRY_START_S
+        self.db_retry_at = 0.0
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -113,12 +127,60 @@ class Supervisor:
                  settings.NVR_RECORDER_CAMERAS_PER_WORKER, settings.NVR_RECORDER_LEASE_SECONDS)
 
     def run(self) -> None:
-        self.start()
+        while not self.stopping and not self.guarded(self.start):
+            self.collect(self.db_retry_s)
         try:
             while not self.stopping:
-                self.step(wait=settings.NVR_RECORDER_POLL_SECONDS)
+                if self.clock() < self.db_retry_at:
+                    self.collect(min(settings.NVR_RECORDER_POLL_SECONDS, self.db_retry_at - self.clock()))
+                    continue
+                self.guarded(self.step, settings.NVR_RECORDER_POLL_SECONDS)
         finally:
             self.shutdown()
+
+    def guarded(self, step, *args) -> bool:
+        """Run one step; if the database is away, note it and schedule a retry (False) instead of dying."""
+        try:
+            step(*args)
+        except DATABASE_AWAY as exc:
+            self.database_lost(exc)
+            return False
+        if self.database_away_since is not None:
+            log.warning("database answers again after %.0f s; %d queued recorder event(s) applied",
+                        self.clock() - self.database_away_since, len(self.backlog))
+            self.database_away_since, self.db_retry_s, self.db_retry_at = None, DB_RETRY_START_S, 0.0
+        return True
+
+    def database_lost(self, exc: Exception) -> None:
+        if self.database_away_since is None:
+            self.database_away_since = self.clock()
+            log.error("database unavailable (%s): cameras keep recording; their segments are indexed when it returns",
+                      str(exc).strip()[:200])
+        else:
+            self.db_retry_s = min(self.db_retry_s * 2, DB_RETRY_MAX_S)
+        self.db_retry_at = self.clock() + self.db_retry_s
+        try:
+            connection.close()  # a broken connection is reopened by the next query
+        except DatabaseError:
+            pass
+
+    def collect(self, wait: float) -> None:
+        """Move worker events into the backlog without touching the database (it is away)."""
+        deadline = time.monotonic() + wait
+        while True:
+            timeout = max(0.0, deadline - time.monotonic())
+            try:
+                event = self.events.get(timeout=timeout) if timeout > 0 else self.events.get_nowait()
+            except queue.Empty:
+                return
+            self.keep(event)
+
+    def keep(self, event: tuple) -> None:
+        if len(self.backlog) >= BACKLOG_LIMIT:
+            kept = deque(e for e in self.backlog if e[0] != "stats")
+            log.warning("recorder backlog full: dropped %d stats event(s)", len(self.backlog) - len(kept))
+            self.backlog = kept
+        self.backlog.append(event)
 
     def step(self, wait: float = 0.0) -> bool:
         did_work = self.drain_events(wait)
@@ -146,22 +208,30 @@ class Supervisor:
                 run.worker.send("stop", run.camera_id)
         deadline = time.monotonic() + SHUTDOWN_GRACE_S
         while any(run.worker is not None for run in self.runs.values()) and time.monotonic() < deadline:
-            self.drain_events(0.2)
+            self.collect(0.2)  # the database is not needed to see the pipelines stop
+            for event in [e for e in self.backlog if e[0] == "stopped"]:
+                self.handle(event)
         for worker in self.workers:
             worker.send("exit")
         for worker in self.workers:
             worker.process.join(2.0)
             if worker.alive:
                 worker.process.kill()
-        self.drain_events(0)
-        leases.release(self.id, state=CameraState.OFFLINE, gap_reason="recorder_down", frames_per_second=None,
-                       live_tap="")
-        leases.stop_recorder(self.id)
+        self.collect(0)
+        try:
+            self.apply_backlog()
+            leases.release(self.id, state=CameraState.OFFLINE, gap_reason="recorder_down", frames_per_second=None,
+                           live_tap="")
+            leases.stop_recorder(self.id)
+        except DATABASE_AWAY as exc:
+            # The files are on disk: the next start salvages and indexes them, and reclaims the leases at once.
+            log.error("database unavailable at shutdown (%s): %d event(s) not stored", exc, len(self.backlog))
 
     # --- worker events -----------------------------------------------------------------------
 
     def drain_events(self, wait: float = 0.0) -> bool:
-        did_work = False
+        """Apply the backlog, then what the workers report (waiting up to `wait` for the first event)."""
+        did_work = self.apply_backlog()
         deadline = time.monotonic() + wait
         while True:
             timeout = max(0.0, deadline - time.monotonic())
@@ -170,8 +240,23 @@ class Supervisor:
             except queue.Empty:
                 return did_work
             did_work = True
-            self.handle(event)
+            self.keep(event)
+            self.apply_backlog()
             deadline = time.monotonic()  # keep draining what is queued, without waiting again
+
+    def apply_backlog(self) -> bool:
+        """Handle kept events in order; one the database refuses for a bug is logged and dropped, not retried."""
+        did_work = bool(self.backlog)
+        while self.backlog:
+            event = self.backlog[0]
+            try:
+                self.handle(event)
+            except DATABASE_AWAY:
+                raise  # keep it (and everything after it) for when the database is back
+            except DatabaseError:
+                log.exception("recorder event %s for %s could not be stored; dropped", event[0], event[1])
+            self.backlog.popleft()
+        return did_work
 
     def handle(self, event: tuple) -> None:
         kind, camera_id, *args = event
@@ -473,6 +558,8 @@ class Supervisor:
                                 last_error=f"recorder worker process died (exit code {code})")
                     eventlog.log_event(run.camera_id, "recorder_error", "warning",
                                        {"reason": "worker_died", "exit_code": code})
+                    # Its open segment is an orphaned .part now: keep its complete fragments before restarting.
+                    indexing.salvage_camera(run.camera_id, run.marks.reason_before(now))
         for worker in [w for w in self.workers if not w.cameras]:
             worker.send("exit")  # it still closes any segment it was asked to stop before exiting
             self.workers.remove(worker)

@@ -2,8 +2,9 @@
 
 import signal
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from recording.leases import RecorderIdInUse
 from recording.recorder.supervisor import Supervisor
 
 
@@ -11,7 +12,8 @@ class Command(BaseCommand):
     help = "Record every camera this process can lease; SIGTERM closes all open segments and exits."
 
     def add_arguments(self, parser):
-        parser.add_argument("--recorder-id", default=None, help="lease holder name (default NVR_RECORDER_ID or host-pid)")
+        parser.add_argument("--recorder-id", default=None,
+                            help="lease holder name (default NVR_RECORDER_ID, else derived from the host and data dir)")
 
     def handle(self, *args, recorder_id=None, **options):
         supervisor = Supervisor(recorder_id)
@@ -21,4 +23,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        supervisor.run()
+        try:
+            supervisor.run()
+        except RecorderIdInUse as exc:
+            raise CommandError(str(exc)) from None
