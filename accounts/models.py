@@ -13,7 +13,7 @@ ROLE_CHOICES = [(r, r) for r in ROLES]
 
 
 class User(AbstractUser):
-    """A person who logs in. Role drives capabilities; admins are also Django superusers."""
+    """A person who logs in. Role drives capabilities; admins, and only admins, are Django superusers."""
 
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("usr"), editable=False)
     role = models.CharField(max_length=16, choices=ROLE_CHOICES, default="viewer")
@@ -27,12 +27,32 @@ class User(AbstractUser):
     class Meta:
         ordering = ["username"]
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_superuser = user.__dict__.get("is_superuser")  # None when the column was deferred
+        return user
+
     def save(self, *args, **kwargs):
-        # Django admin access follows the role: only admins may use /admin/.
-        self.is_staff = self.is_superuser = self.role == "admin"
-        if kwargs.get("update_fields") is not None and "role" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "is_staff", "is_superuser"}
+        self.align_role_and_superuser()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"role", "is_staff", "is_superuser"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "role", "is_staff", "is_superuser"}
         super().save(*args, **kwargs)
+        self._stored_superuser = self.is_superuser
+
+    def align_role_and_superuser(self) -> None:
+        """The role decides, and Django admin access follows it: only admins may use /admin/.
+
+        Asking for a superuser (`createsuperuser`, or the flag set on a user who was not one) makes the role
+        `admin`, so a superuser never silently holds a weaker role; changing an admin's role demotes them.
+        """
+        stored = getattr(self, "_stored_superuser", None)
+        if stored is None:
+            stored = False if self._state.adding else self.is_superuser
+        if self.is_superuser and not stored:
+            self.role = "admin"
+        self.is_staff = self.is_superuser = self.role == "admin"
 
     @property
     def created_at(self):

@@ -83,14 +83,38 @@ class Camera(models.Model):
     record_mode = models.CharField(max_length=16, choices=RecordMode.choices, default=RecordMode.CONTINUOUS)
     pre_roll_seconds = models.PositiveIntegerField(default=_default_pre_roll)
     post_roll_seconds = models.PositiveIntegerField(default=_default_post_roll)
-    mirror_enabled = models.BooleanField(default=False)
-    anr_enabled = models.BooleanField(default=False)
-    anr_replay_url_template = EncryptedTextField(null=True, blank=True)
-    native_anpr_enabled = models.BooleanField(default=False)
-    native_events_enabled = models.BooleanField(default=False)
+    mirror_enabled = models.BooleanField(
+        default=False,
+        help_text="Write a second, identical copy of every segment under NVR_MIRROR_RECORDINGS_DIR. "
+        "A no-op while NVR_MIRROR_RECORDINGS_DIR is unset (`mirror_active` says whether it is in effect).",
+    )
+    anr_enabled = models.BooleanField(
+        default=False,
+        help_text="Refill recording gaps from the camera's own storage (ANR). Not built yet: currently has no "
+        "effect, gaps stay pending until they expire; refill arrives with the ONVIF/ANR work.",
+    )
+    anr_replay_url_template = EncryptedTextField(
+        null=True, blank=True,
+        help_text="Replay URL for ANR refill, with {start} and {end} placeholders (stored encrypted, shown masked). "
+        "Unused until ANR refill is built.",
+    )
+    native_anpr_enabled = models.BooleanField(
+        default=False,
+        help_text="Use the camera's own licence-plate recognition. No vendor ANPR integration exists yet, "
+        "so it cannot be switched on.",
+    )
+    native_events_enabled = models.BooleanField(
+        default=False,
+        help_text="Consume the camera's own ONVIF events (motion, line crossing, intrusion) through a PullPoint "
+        "subscription. Not built yet (it needs the ONVIF events client): currently has no effect.",
+    )
     enabled = models.BooleanField(default=True)
     priority = models.IntegerField(default=100)
-    live_warm = models.BooleanField(default=False)
+    live_warm = models.BooleanField(
+        default=False,
+        help_text="Keep the camera connection up permanently so live view starts instantly, "
+        "even outside the recording schedule.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

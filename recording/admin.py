@@ -1,12 +1,14 @@
-"""Admin for recorder output (read-only: segments, gaps, status, snapshots, recorder heartbeats), schedules, storage limits."""
+"""Admin for recorder output (read-only: segments, gaps, status, snapshots, clips, recorder heartbeats), schedules, storage limits."""
 
 from django import forms
 from django.contrib import admin
 
 from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
-
+from accounts.principal import SYSTEM, principal_of
+from recording.clips import delete_clip
 from recording.models import (
     CameraStatus,
+    Clip,
     RecorderProcess,
     RecordingGap,
     RecordSchedule,
@@ -70,6 +72,27 @@ class SnapshotAdmin(ReadOnlyAdmin):
     search_fields = ("id", "camera__id")
     date_hierarchy = "taken_at"
     list_select_related = ("camera", "schedule")
+
+
+@admin.register(Clip)
+class ClipAdmin(ReadOnlyAdmin):
+    """Exported clips: read-only, deletable (row and file, audited) like `DELETE /api/v1/clips/{id}`."""
+
+    list_display = ("id", "camera", "from_time", "to_time", "covered_seconds", "size_bytes", "created_by", "expires_at")
+    list_filter = ("camera", "created_by")
+    search_fields = ("id", "camera__id", "created_by")
+    date_hierarchy = "created_at"
+    list_select_related = ("camera",)
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def delete_model(self, request, obj):
+        delete_clip(principal_of(request) or SYSTEM, obj, request)
+
+    def delete_queryset(self, request, queryset):
+        for clip in queryset:
+            delete_clip(principal_of(request) or SYSTEM, clip, request)
 
 
 @admin.register(RecorderProcess)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,9 +25,23 @@ VIEW_FIELDS = (
     "has_main_stream_url", "has_sub_stream_url", "record_url_masked", "record_stream", "codec", "resolution_main",
     "resolution_sub", "fps_main", "fps_sub", "capabilities", "record_enabled", "segment_seconds",
     "retention_hours", "storage_quota_bytes", "record_audio", "record_mode", "pre_roll_seconds",
-    "post_roll_seconds", "mirror_enabled", "anr_enabled", "anr_replay_url_template", "native_anpr_enabled",
-    "native_events_enabled", "enabled", "priority", "live_warm", "created_at", "updated_at",
+    "post_roll_seconds", "mirror_enabled", "mirror_active", "anr_enabled", "anr_replay_url_template",
+    "native_anpr_enabled", "native_events_enabled", "enabled", "priority", "live_warm", "created_at", "updated_at",
 )
+NATIVE_ANPR_UNAVAILABLE = (
+    "no vendor ANPR integration exists yet, so this switch can only be false "
+    "(read plates with an AI task of task_type 'anpr' instead)"
+)
+
+
+def model_help(name: str) -> str:
+    """The model field's help text: the API schema and the admin describe a switch in the same words."""
+    return str(Camera._meta.get_field(name).help_text)
+
+
+def mirror_active(camera: Camera) -> bool:
+    """Mirroring is in effect only when the camera asks for it and NVR_MIRROR_RECORDINGS_DIR is set."""
+    return bool(camera.mirror_enabled and settings.NVR_MIRROR_RECORDINGS_DIR)
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True})
@@ -43,6 +58,10 @@ class CameraSerializer(ModelSerializer):
     has_main_stream_url = serializers.SerializerMethodField()
     has_sub_stream_url = serializers.SerializerMethodField()
     record_url_masked = serializers.SerializerMethodField()
+    mirror_active = serializers.SerializerMethodField(
+        help_text="True when mirror_enabled is set and the server has NVR_MIRROR_RECORDINGS_DIR: a second copy of "
+        "each segment is really written. mirror_enabled alone is a no-op while that setting is unset."
+    )
 
     class Meta:
         model = Camera
@@ -52,6 +71,9 @@ class CameraSerializer(ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_anr_replay_url_template(self, camera) -> str | None:
         return mask_credentials(camera.anr_replay_url_template)
+
+    def get_mirror_active(self, camera) -> bool:
+        return mirror_active(camera)
 
     def get_has_password(self, camera) -> bool:
         return bool(camera.password)
@@ -114,14 +136,14 @@ class CameraWriteSerializer(serializers.Serializer):
     record_mode = serializers.ChoiceField(choices=RecordMode.choices, required=False)
     pre_roll_seconds = ClampedIntegerField(0, 300, required=False)
     post_roll_seconds = ClampedIntegerField(0, 3600, required=False)
-    mirror_enabled = StrictBooleanField(required=False)
-    anr_enabled = StrictBooleanField(required=False)
-    anr_replay_url_template = _optional_text(URL_MAX_LENGTH, write_only=True)
-    native_anpr_enabled = StrictBooleanField(required=False)
-    native_events_enabled = StrictBooleanField(required=False)
+    mirror_enabled = StrictBooleanField(required=False, help_text=model_help("mirror_enabled"))
+    anr_enabled = StrictBooleanField(required=False, help_text=model_help("anr_enabled"))
+    anr_replay_url_template = _optional_text(URL_MAX_LENGTH, write_only=True, help_text=model_help("anr_replay_url_template"))
+    native_anpr_enabled = StrictBooleanField(required=False, help_text=model_help("native_anpr_enabled"))
+    native_events_enabled = StrictBooleanField(required=False, help_text=model_help("native_events_enabled"))
     enabled = StrictBooleanField(required=False)
     priority = ClampedIntegerField(-PRIORITY_LIMIT, PRIORITY_LIMIT, required=False)
-    live_warm = StrictBooleanField(required=False)
+    live_warm = StrictBooleanField(required=False, help_text=model_help("live_warm"))
 
     def validate_vendor(self, value: str) -> str:
         return value.strip() or "generic"
@@ -163,6 +185,11 @@ class CameraWriteSerializer(serializers.Serializer):
     validate_main_stream_url = _stream_url
     validate_sub_stream_url = _stream_url
     validate_anr_replay_url_template = _stream_url
+
+    def validate_native_anpr_enabled(self, value: bool) -> bool:
+        if value:
+            raise serializers.ValidationError(NATIVE_ANPR_UNAVAILABLE, code="not_available")
+        return value
 
     def validate_capabilities(self, value: dict) -> dict:
         _check_json_document(value)

@@ -69,7 +69,7 @@ def test_every_writable_field_is_stored(manager_client, db):
         "capabilities": {"ptz": True, "nested": {"a": [1, 2]}}, "record_enabled": False, "segment_seconds": 120,
         "retention_hours": 48, "storage_quota_bytes": 10**9, "record_audio": True, "record_mode": "scheduled_event",
         "pre_roll_seconds": 3, "post_roll_seconds": 60, "mirror_enabled": True, "anr_enabled": True,
-        "native_anpr_enabled": True, "native_events_enabled": True, "enabled": False, "priority": 7, "live_warm": True,
+        "native_anpr_enabled": False, "native_events_enabled": True, "enabled": False, "priority": 7, "live_warm": True,
     }
     response = post(manager_client, body)
     assert response.status_code == 201, response.content

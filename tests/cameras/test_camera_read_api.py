@@ -15,7 +15,7 @@ VIEW_FIELDS = {
     "segment_seconds", "retention_hours", "storage_quota_bytes", "record_audio", "record_mode",
     "pre_roll_seconds", "post_roll_seconds", "mirror_enabled", "anr_enabled", "anr_replay_url_template",
     "native_anpr_enabled", "native_events_enabled", "enabled", "priority", "live_warm", "created_at",
-    "updated_at", "has_password", "record_url_masked", "has_main_stream_url", "has_sub_stream_url",
+    "updated_at", "has_password", "record_url_masked", "has_main_stream_url", "has_sub_stream_url", "mirror_active",
 }
 
 

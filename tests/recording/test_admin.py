@@ -1,13 +1,23 @@
 """Django admin for recording models: pages render, recorder output is read-only, schedules validate."""
 
-from django.contrib.admin.utils import quote
+from datetime import timedelta
+
 import pytest
+from django.contrib.admin.utils import quote
 from django.test import Client
 
-from recording.models import CameraStatus, RecordSchedule
+from accounts.models import AuditLog
+from recording.models import CameraStatus, Clip, RecordSchedule
 from tests.recording.conftest import T0, make_gap, make_record_schedule, make_segment, make_snapshot, make_snapshot_schedule
 
-MODELS = ["camerastatus", "segment", "recordinggap", "recordschedule", "snapshotschedule", "snapshot"]
+MODELS = ["camerastatus", "segment", "recordinggap", "recordschedule", "snapshotschedule", "snapshot", "clip"]
+
+
+def make_clip(camera, start=T0, seconds: int = 30) -> Clip:
+    return Clip.objects.create(
+        camera=camera, path=f"{camera.pk}/clip_{start:%H%M%S}.mp4", from_time=start, to_time=start + timedelta(seconds=seconds),
+        requested_seconds=seconds, covered_seconds=seconds, size_bytes=1000, created_by="root", expires_at=start + timedelta(hours=48),
+    )
 
 
 @pytest.fixture
@@ -27,6 +37,7 @@ def rows(camera):
         "snapshotschedule": make_snapshot_schedule(camera),
         "snapshot": make_snapshot(camera, T0),
         "camerastatus": CameraStatus.objects.get(),
+        "clip": make_clip(camera),
     }
 
 
@@ -36,9 +47,41 @@ def test_changelist_and_detail_pages_render(admin_site, rows, model):
     assert admin_site.get(f"/admin/recording/{model}/{quote(rows[model].pk)}/change/").status_code == 200
 
 
-@pytest.mark.parametrize("model", ["camerastatus", "segment", "recordinggap", "snapshot"])
+@pytest.mark.parametrize("model", ["camerastatus", "segment", "recordinggap", "snapshot", "clip"])
 def test_recorder_output_cannot_be_added_by_hand(admin_site, db, model):
     assert admin_site.get(f"/admin/recording/{model}/add/").status_code == 403
+
+
+@pytest.mark.parametrize("query", ["camera__id__exact=cam1", "created_by=root", "q=cam1", "created_at__year=2026"])
+def test_clip_changelist_filters(admin_site, rows, query):
+    response = admin_site.get(f"/admin/recording/clip/?{query}")
+    assert response.status_code == 200 and rows["clip"].pk.encode() in response.content
+
+
+def test_clip_is_read_only_but_deleted_with_its_file(admin_site, rows, settings, django_capture_on_commit_callbacks):
+    clip = rows["clip"]
+    file = settings.NVR_CLIPS_DIR / clip.path
+    file.parent.mkdir(parents=True)
+    file.write_bytes(b"mp4")
+    url = f"/admin/recording/clip/{quote(clip.pk)}/change/"
+    page = admin_site.get(url)
+    assert page.status_code == 200 and b'name="from_time' not in page.content  # nothing editable
+    assert admin_site.post(url, {"covered_seconds": 1}).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_site.post(f"/admin/recording/clip/{quote(clip.pk)}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Clip.objects.exists() and not file.exists()
+    row = AuditLog.objects.get(action="delete_clip")
+    assert row.target_id == clip.pk and row.subject_camera_id == "cam1"
+
+
+def test_clips_bulk_delete_goes_through_the_service(admin_site, camera, db):
+    clips = [make_clip(camera, T0 + timedelta(minutes=i)) for i in range(2)]
+    response = admin_site.post("/admin/recording/clip/", {"action": "delete_selected", "post": "yes",
+                                                          "_selected_action": [c.pk for c in clips]})
+    assert response.status_code == 302
+    assert not Clip.objects.exists()
+    assert AuditLog.objects.filter(action="delete_clip").count() == 2
 
 
 def test_segment_detail_shows_the_internal_path_to_admins(admin_site, rows):
