@@ -1,4 +1,4 @@
-"""Coverage maths (pure): merge segment intervals into recorded ranges and find the holes of a window."""
+"""Coverage maths (pure): merge segment intervals into recorded ranges, find the holes of a window, tell gaps apart."""
 
 from __future__ import annotations
 
@@ -129,3 +129,46 @@ def annotate(holes: Sequence[Span], notes: Sequence[tuple[datetime, datetime, No
             index += 1
         result.append(Annotated(hole, best))
     return result
+
+
+@dataclass
+class Outline:
+    """The unrecorded part of a timeline window, told apart: not recorded yet, real holes, being written now."""
+
+    not_recorded_yet: Span | None
+    holes: list[Span]
+    in_progress: Span | None
+
+
+def outline(
+    ranges: Sequence[Span],
+    lower: datetime,
+    upper: datetime,
+    began: datetime | None,
+    writing: Span | None,
+    minimum: timedelta = MERGE_TOLERANCE,
+) -> Outline:
+    """Split the unrecorded part of [lower, upper] so that only real holes count as gaps.
+
+    `ranges` are the merged indexed ranges of the window. `began` is where the camera's footage begins
+    (its first segment): before it nothing was recorded yet, which is no gap; None when the camera has no
+    footage, so all of it is "not recorded yet" up to the segment being written, if any. `writing` is when
+    the recorder may be writing the segment not indexed yet (None: not recording now): from the end of the
+    last range on, that stretch is in progress, not a hole.
+    """
+    in_progress = None
+    if writing is not None:
+        start = max(writing.start, lower, ranges[-1].end if ranges else lower)
+        end = min(writing.end, upper)
+        if end - start > minimum:  # like holes: a sliver is neither
+            in_progress = Span(start, end)
+    # Footage begins no later than the first range or the segment being written.
+    first = upper if began is None else min(began, upper)
+    if ranges:
+        first = min(first, ranges[0].start)
+    if in_progress is not None:
+        first = min(first, in_progress.start)
+    first = max(first, lower)
+    not_recorded_yet = Span(lower, first) if first - lower > minimum else None
+    covered = [*ranges, in_progress] if in_progress else ranges
+    return Outline(not_recorded_yet, find_holes(covered, first, upper, minimum), in_progress)

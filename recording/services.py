@@ -7,7 +7,7 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
@@ -202,21 +202,60 @@ def camera_gaps(camera: Camera, start: datetime, end: datetime) -> dict:
 
 
 def camera_timeline(camera: Camera, start: datetime, end: datetime, now: datetime | None = None) -> dict:
-    """Recorded ranges of a camera in [start, end] and its holes, each with why when known."""
+    """Recorded ranges of a camera in [start, end], what is not recorded yet, what is being written and the holes."""
+    now = now or timezone.now()
     covered = camera_coverage(camera.pk, start, end)
-    holes = coverage.find_holes(covered.ranges, start, end)
-    return {
+    view = {
         "camera_id": camera.pk,
         "from": start,
         "to": end,
         "ranges": [_span_view(span) for span in covered.ranges],
         "recorded_seconds": round(covered.recorded_seconds, SECONDS_DECIMALS),
         "segment_count": covered.segment_count,
-        "gaps": _explain_holes(camera, holes, end, now or timezone.now()),
+        "not_recorded_yet": None,
+        "in_progress": None,
+        "gaps": [],
     }
+    if not coverage.find_holes(covered.ranges, start, end):
+        return view  # recorded throughout: nothing to tell apart (and no further query)
+    facts = _timeline_facts(camera)
+    reaches_now = start <= now and now - NOW_SLACK <= end
+    # A camera without footage has been in its current hole since it was added, when the status says why.
+    began = facts["first_footage"] or (camera.created_at if reaches_now and facts["gap_reason"] else None)
+    parts = coverage.outline(covered.ranges, start, end, began, _writing(camera, facts, end, now) if reaches_now else None)
+    view["not_recorded_yet"] = parts.not_recorded_yet and _span_view(parts.not_recorded_yet)
+    view["in_progress"] = parts.in_progress and _span_view(parts.in_progress)
+    view["gaps"] = _explain_holes(camera, parts.holes, end, now, facts["gap_reason"])
+    return view
 
 
-def _explain_holes(camera: Camera, holes: list[coverage.Span], end: datetime, now: datetime) -> list[dict]:
+# A healthy ingest reports packets every few seconds; older than this the recorder is stuck or gone.
+LIVE_PACKET_FRESHNESS = timedelta(seconds=30)
+# The segment being written began at most one segment length ago, plus a keyframe interval and the
+# moment it takes to close and index the previous one.
+WRITING_SLACK = timedelta(seconds=30)
+
+
+def _timeline_facts(camera: Camera) -> dict:
+    """Where the camera's footage begins and its status, in one query (the camera may have no status row)."""
+    first = Segment.objects.filter(camera_id=OuterRef("pk")).order_by("start_time").values("start_time")[:1]
+    columns = ("first_footage", "status__state", "status__gap_reason", "status__last_packet_at", "status__last_started_at")
+    row = Camera.objects.filter(pk=camera.pk).annotate(first_footage=Subquery(first)).values(*columns).first() or {}
+    return {name.removeprefix("status__"): row.get(name) for name in columns}
+
+
+def _writing(camera: Camera, facts: dict, end: datetime, now: datetime) -> coverage.Span | None:
+    """When the segment not indexed yet may have begun and until when it runs, if the camera records now."""
+    packet = facts["last_packet_at"]
+    if not camera.enabled or facts["state"] != CameraState.RECORDING or packet is None or now - packet > LIVE_PACKET_FRESHNESS:
+        return None
+    # Never before the camera existed or its ingest run started.
+    earliest = (now - timedelta(seconds=camera.segment_seconds) - WRITING_SLACK, camera.created_at, facts["last_started_at"])
+    since = max(moment for moment in earliest if moment is not None)
+    return coverage.Span(since, end if end - now <= NOW_SLACK else now)
+
+
+def _explain_holes(camera: Camera, holes: list[coverage.Span], end: datetime, now: datetime, current: str | None) -> list[dict]:
     """Each hole with the persisted gap overlapping it most; an open hole reaching now takes the status reason."""
     if not holes:
         return []
@@ -233,7 +272,7 @@ def _explain_holes(camera: Camera, holes: list[coverage.Span], end: datetime, no
     trailing = holes[-1]
     # The hole the camera is in right now has no row yet (a gap row is written when footage resumes).
     if views[-1]["gap_id"] is None and trailing.end == end and trailing.start <= now and now - NOW_SLACK <= end:
-        views[-1]["reason"] = CameraStatus.objects.filter(camera_id=camera.pk).values_list("gap_reason", flat=True).first()
+        views[-1]["reason"] = current
     return views
 
 

@@ -29,6 +29,13 @@ REASON_TEXT = {
     GapReason.EVENT_IDLE: "waiting for an event",
     GapReason.DISABLED: "camera disabled",
 }
+# The timeline legend's words for what is not a gap reason (the API's `not_recorded_yet` and `in_progress`).
+TIMELINE_TEXT = {
+    "recorded": "recorded",
+    "in_progress": "recording now (being saved)",
+    "not_recorded_yet": "not recorded yet",
+    "unknown": "no recording (reason unknown)",
+}
 # States in which the live view cannot show anything (the tile says why instead).
 DARK_STATES = frozenset({CameraState.OFFLINE, CameraState.ERROR, CameraState.DISABLED})
 
@@ -61,12 +68,15 @@ def camera_state(camera: Camera) -> str:
     return status.state if status else CameraState.UNKNOWN
 
 
-def offline_message(state: str, gap_reason: str | None, note: str = "") -> str:
-    """One line for a camera that cannot be watched live: "offline: camera unreachable"."""
+def offline_message(state: str, gap_reason: str | None, note: str = "", error: str | None = None) -> str:
+    """One line for a camera that cannot be watched live, as static/console/status-text.js words it.
+
+    `error` is the recorder's own sentence (`recording.failures`): "error: the stream could not be read: …".
+    """
     reason = REASON_TEXT.get(gap_reason) if gap_reason else None
     if state == CameraState.DISABLED:
         return "disabled: " + (reason or "camera turned off")
-    return f"{state}: " + (reason or note or "no reason reported")
+    return f"{state}: " + (error or reason or note or "no reason reported")
 
 
 def _annotated_cameras(principal: Principal):
@@ -89,7 +99,9 @@ def _tile(camera: Camera, flags: dict[str, bool]) -> dict:
         "state": state,
         "gap_reason": gap_reason,
         "dark": state in DARK_STATES,
-        "message": offline_message(state, gap_reason, status.status_note if status else ""),
+        "message": offline_message(state, gap_reason, status.status_note if status else "",
+                                   status.last_error if status else None),
+        "error": (status.last_error if status else None) or "",
         "codec": codec_family(getattr(camera, "latest_codec", None)) or codec_family(camera.codec),
         "poster": f"{API}/snapshots/{snapshot_id}/image" if snapshot_id and flags["playback"] else None,
         "url": reverse("console:camera", args=[camera.pk]),
@@ -129,5 +141,6 @@ def page_config(flags: dict[str, bool]) -> dict:
         "liveSocket": "/ws/cameras/{id}/live",
         "caps": flags,
         "reasons": {str(reason): text for reason, text in REASON_TEXT.items()},
+        "timelineLabels": TIMELINE_TEXT,
         "darkStates": sorted(str(state) for state in DARK_STATES),
     }

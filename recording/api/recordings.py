@@ -84,9 +84,12 @@ class CameraTimelineViewSet(CameraCoverageViewSet):
     @extend_schema(
         summary="A camera's recorded ranges and gaps (with reasons) in a window",
         description=(
-            "Segments less than 2 s apart are one range. `gaps` are the holes of more than 2 s, window edges "
-            "included, each with the persisted recording gap overlapping it most (`reason`, `fill_state`, "
-            "`gap_id`); the hole the camera is in right now takes the reason from its current status."
+            "Segments less than 2 s apart are one range. Two unrecorded stretches are not gaps: "
+            "`not_recorded_yet`, the start of the window before the camera's footage begins (e.g. before it "
+            "was added), and `in_progress`, the live edge while the camera is recording (the segment being "
+            "written is indexed when it closes). `gaps` are the other holes of more than 2 s, each with the "
+            "persisted recording gap overlapping it most (`reason`, `fill_state`, `gap_id`); the hole the "
+            "camera is in right now takes the reason from its current status."
         ),
         parameters=[CAMERA_ID, *WINDOW_PARAMS],
         responses=CameraTimelineSerializer,

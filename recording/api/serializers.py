@@ -236,10 +236,29 @@ class CoverageWindowSerializer(KeywordFieldsSerializer):
 class CameraTimelineSerializer(CoverageWindowSerializer):
     """A camera's recorded ranges and holes in a window."""
 
-    ranges = CoverageSpanSerializer(many=True, help_text="Recorded stretches (segments less than 2 s apart merged), clipped to the window")
-    recorded_seconds = serializers.FloatField()
+    ranges = CoverageSpanSerializer(
+        many=True, help_text="Indexed (playable) recorded stretches, segments less than 2 s apart merged, clipped to the window"
+    )
+    recorded_seconds = serializers.FloatField(help_text="Length of `ranges` (not counting `in_progress`)")
     segment_count = serializers.IntegerField(help_text="Segments overlapping the window")
-    gaps = TimelineGapSerializer(many=True, help_text="Holes of more than 2 s, window edges included")
+    not_recorded_yet = CoverageSpanSerializer(
+        allow_null=True,
+        help_text="The start of the window before the camera's footage begins (its oldest segment; for a camera "
+        "without footage, when it was added if it is failing now, else up to `in_progress` or the end of the "
+        "window): nothing was recorded there, which is not a gap. Footage removed by retention also ends up "
+        "here. Null when the window starts inside the camera's history",
+    )
+    in_progress = CoverageSpanSerializer(
+        allow_null=True,
+        help_text="The live edge while the camera is recording: the segment being written is indexed (and "
+        "playable) once it closes, so this stretch is recording, not a gap. At most the camera's segment length "
+        "plus 30 s. Null unless the window reaches now, the camera's status is `recording` with packets in the "
+        "last 30 s, and more than 2 s are not indexed yet",
+    )
+    gaps = TimelineGapSerializer(
+        many=True,
+        help_text="Holes of more than 2 s between `not_recorded_yet` and `in_progress` (or the window edges)",
+    )
 
 
 class CameraGapsSerializer(CoverageWindowSerializer):

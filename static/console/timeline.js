@@ -1,6 +1,8 @@
-// Timeline of one camera's recordings as SVG: recorded ranges, gaps coloured by reason, events as marks
-// and a playhead. Click or drag (release) picks an instant ("pick" event); wheel, buttons and keys zoom
-// and pan, so minutes stay readable on a phone. Times are shown in the browser's time zone.
+// Timeline of one camera's recordings as SVG: recorded ranges, the segment being written ("recording now"),
+// the time before the camera's footage begins ("not recorded yet"), gaps coloured by reason, events as marks
+// and a playhead, all exactly as the timeline API tells them (nothing is worked out here). Click or drag
+// (release) picks an instant ("pick" event); wheel, buttons and keys zoom and pan, so minutes stay readable
+// on a phone. Times are shown in the browser's time zone.
 
 const NS = "http://www.w3.org/2000/svg";
 const HEIGHT = 78;
@@ -26,6 +28,20 @@ export const GAP_COLOURS = {
   event_idle: "#cbd5e1",
   disabled: "#64748b",
   unknown: "#d1d5db",
+};
+// Unrecorded stretches that are not gaps: patterns, so they never pass for a gap reason's colour.
+export const KIND_PATTERNS = {
+  in_progress: { id: "in-progress", fill: COVERAGE_COLOUR, line: "#86efac", angle: -45,
+    swatch: `repeating-linear-gradient(135deg, ${COVERAGE_COLOUR} 0 3px, #86efac 3px 5px)` },
+  not_recorded_yet: { id: "not-recorded-yet", fill: "#f9fafb", line: "#cbd5e1", angle: 0,
+    swatch: "repeating-linear-gradient(90deg, #f9fafb 0 2px, #cbd5e1 2px 3px)" },
+};
+// Fallback legend words when the page gives none (the console passes nvr/console/footage.py's).
+export const DEFAULT_LABELS = {
+  recorded: "recorded",
+  in_progress: "recording now",
+  not_recorded_yet: "not recorded yet",
+  unknown: "no recording (reason unknown)",
 };
 export const SEVERITY_COLOURS = { info: "#2563eb", warning: "#d97706", critical: "#dc2626" };
 
@@ -89,7 +105,7 @@ export class Timeline extends EventTarget {
     this.container = container;
     this.window = { from: Date.now() - 86400000, to: Date.now(), dataTo: Date.now() };
     this.view = { ...this.window };
-    this.data = { ranges: [], gaps: [], events: [] };
+    this.data = { ranges: [], gaps: [], events: [], notRecordedYet: null, inProgress: null };
     this.playhead = null;
     this.svg = el("svg", { class: "timeline-svg", height: HEIGHT, tabindex: "0", role: "img" }, container);
     this.cursor = document.createElement("output");
@@ -125,8 +141,10 @@ export class Timeline extends EventTarget {
     this.render();
   }
 
-  setData({ ranges, gaps, events }) {
-    this.data = { ranges, gaps, events };
+  /** Spans are {start, end} in ms: `ranges` recorded, `gaps` with `reason` (null: unknown), and the two
+   *  stretches that are no gap: `notRecordedYet` (before the footage begins) and `inProgress` (the live edge). */
+  setData({ ranges, gaps, events, notRecordedYet = null, inProgress = null }) {
+    this.data = { ranges, gaps, events, notRecordedYet, inProgress };
     this.render();
   }
 
@@ -221,6 +239,15 @@ export class Timeline extends EventTarget {
     return el("rect", { x: Math.min(x1, this.width - width), y: TRACK_Y, width, height: TRACK_H, fill, class: cls }, parent);
   }
 
+  /** "not_recorded_yet" or "in_progress", drawn with its pattern (class and data-kind name it). */
+  kindSpan(layer, kind) {
+    const span = kind === "in_progress" ? this.data.inProgress : this.data.notRecordedYet;
+    if (!span) return;
+    const { id } = KIND_PATTERNS[kind];
+    const rect = this.span(layer, span.start, Math.min(span.end, this.window.dataTo), `url(#${id})`, id);
+    if (rect) rect.dataset.kind = kind;
+  }
+
   render() {
     const svg = this.svg;
     const width = this.width;
@@ -232,11 +259,13 @@ export class Timeline extends EventTarget {
     svg.dataset.to = String(Math.round(this.view.to));
     el("rect", { x: 0, y: TRACK_Y, width, height: TRACK_H, class: "track-bg" }, svg);
     const layer = el("g", { class: "spans" }, svg);
+    this.kindSpan(layer, "not_recorded_yet");
     for (const gap of this.data.gaps) {
       const rect = this.span(layer, gap.start, Math.min(gap.end, this.window.dataTo), GAP_COLOURS[gap.reason || "unknown"], "gap");
       if (rect) rect.dataset.reason = gap.reason || "unknown";
     }
     for (const range of this.data.ranges) this.span(layer, range.start, range.end, COVERAGE_COLOUR, "range");
+    this.kindSpan(layer, "in_progress"); // after the ranges: a few seconds at the live edge stay visible
     if (this.window.dataTo < this.window.to) this.span(layer, this.window.dataTo, this.window.to, "url(#future)", "future");
     this.renderDefs();
     this.renderEvents();
@@ -253,6 +282,12 @@ export class Timeline extends EventTarget {
       patternTransform: "rotate(45)" }, defs);
     el("rect", { width: 6, height: 6, fill: "#f3f4f6" }, pattern);
     el("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#d1d5db", "stroke-width": 2 }, pattern);
+    for (const { id, fill, line, angle } of Object.values(KIND_PATTERNS)) {
+      const kind = el("pattern", { id, width: 5, height: 5, patternUnits: "userSpaceOnUse", patternTransform: `rotate(${angle})` },
+        defs);
+      el("rect", { width: 5, height: 5, fill }, kind);
+      el("line", { x1: 0, y1: 0, x2: 0, y2: 5, stroke: line, "stroke-width": 1.5 }, kind);
+    }
   }
 
   renderEvents() {
@@ -298,12 +333,15 @@ export class Timeline extends EventTarget {
     this.playheadLine.dataset.kind = this.playhead.kind;
   }
 
-  /** The legend: coverage, each gap reason present (with its label), events. */
-  renderLegend(list, labels) {
-    const items = [["recorded", COVERAGE_COLOUR, "range"]];
+  /** The legend: coverage, recording now, not recorded yet, each gap reason present (with its label), events. */
+  renderLegend(list, labels = {}) {
+    const word = (key) => labels[key] || DEFAULT_LABELS[key];
+    const items = [[word("recorded"), COVERAGE_COLOUR, "range"]];
+    if (this.data.inProgress) items.push([word("in_progress"), KIND_PATTERNS.in_progress.swatch, "in_progress"]);
+    if (this.data.notRecordedYet) items.push([word("not_recorded_yet"), KIND_PATTERNS.not_recorded_yet.swatch, "not_recorded_yet"]);
     const reasons = [...new Set(this.data.gaps.map((g) => g.reason || "unknown"))];
     for (const reason of reasons) {
-      items.push([labels[reason] || "no recording (reason unknown)", GAP_COLOURS[reason] || GAP_COLOURS.unknown, reason]);
+      items.push([word(reason) || word("unknown"), GAP_COLOURS[reason] || GAP_COLOURS.unknown, reason]);
     }
     if (this.data.events.length) items.push([`events (${this.data.events.length})`, SEVERITY_COLOURS.info, "event"]);
     list.replaceChildren(...items.map(([text, colour, key]) => {

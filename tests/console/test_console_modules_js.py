@@ -92,6 +92,44 @@ def test_timeline_draws_ranges_gaps_by_reason_and_event_marks(page):
     assert drawn["legend"] == ["recorded", "no recording (reason unknown)", "camera unreachable", "events (3)"]
 
 
+def test_not_recorded_yet_and_recording_now_are_drawn_and_named_apart_from_gaps(page):
+    drawn = run(page, """
+        const box = document.getElementById('box'); box.replaceChildren();
+        const t = new timeline.Timeline(box);
+        const h = 3600000, from = Date.parse('2026-03-04T00:00:00Z'), to = from + 24 * h;
+        t.setWindow(from, to);
+        // A camera added at 23:00 that records since: the API's answer drawn as it is.
+        t.setData({ranges: [{start: from + 23 * h, end: to - 30000}], gaps: [], events: [],
+                   notRecordedYet: {start: from, end: from + 23 * h}, inProgress: {start: to - 30000, end: to}});
+        const svg = box.querySelector('svg');
+        const rect = (kind) => svg.querySelector(`rect[data-kind=${kind}]`);
+        const legend = document.createElement('ul');
+        t.renderLegend(legend, {not_recorded_yet: 'not recorded yet', in_progress: 'recording now'});
+        const bare = document.createElement('ul'); t.renderLegend(bare);
+        const out = {gaps: svg.querySelectorAll('rect.gap').length,
+                notYet: [rect('not_recorded_yet').getAttribute('x'), rect('not_recorded_yet').getAttribute('width')].map(Number),
+                notYetFill: rect('not_recorded_yet').getAttribute('fill'), liveFill: rect('in_progress').getAttribute('fill'),
+                liveX: Number(rect('in_progress').getAttribute('x')),
+                patterns: [...svg.querySelectorAll('defs pattern')].map((p) => p.id),
+                legend: [...legend.querySelectorAll('li')].map((li) => [li.dataset.key, li.textContent]),
+                swatches: [...legend.querySelectorAll('.swatch')].map((s) => s.style.background !== ''),
+                bare: [...bare.querySelectorAll('li')].map((li) => li.textContent)};
+        const later = document.createElement('ul');
+        t.setData({ranges: [{start: from, end: to - 2 * h}], gaps: [{start: to - 2 * h, end: to, reason: 'camera_offline'}], events: []});
+        t.renderLegend(later, {camera_offline: 'camera unreachable'});
+        return {...out, after: [...later.querySelectorAll('li')].map((li) => li.dataset.key),
+                afterRects: svg.querySelectorAll('rect[data-kind]').length};""")
+    assert drawn["gaps"] == 0  # neither stretch is a gap
+    assert drawn["notYet"][0] == 0 and abs(drawn["notYet"][1] - 23 / 24 * 1000) < 1
+    assert (drawn["notYetFill"], drawn["liveFill"]) == ("url(#not-recorded-yet)", "url(#in-progress)")
+    assert drawn["liveX"] >= 998 - 1  # the last 30 s of a day: a sliver at the live edge, still visible
+    assert {"not-recorded-yet", "in-progress"} <= set(drawn["patterns"])
+    assert drawn["legend"] == [["range", "recorded"], ["in_progress", "recording now"], ["not_recorded_yet", "not recorded yet"]]
+    assert all(drawn["swatches"])
+    assert drawn["bare"] == ["recorded", "recording now", "not recorded yet"]  # words of its own without the page's
+    assert drawn["after"] == ["range", "camera_offline"] and drawn["afterRects"] == 0  # data without them: gone
+
+
 def test_clicking_the_timeline_picks_that_instant_and_zoom_narrows_the_view(page):
     picked = run(page, """
         const box = document.getElementById('box'); box.replaceChildren();

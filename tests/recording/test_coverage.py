@@ -1,4 +1,4 @@
-"""Coverage maths without a database: merging segments into ranges, holes of a window, annotation."""
+"""Coverage maths without a database: merging segments into ranges, holes of a window, annotation, outline."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recording.coverage import MERGE_TOLERANCE, Span, annotate, find_holes, merge, merge_sorted
+from recording.coverage import MERGE_TOLERANCE, Span, annotate, find_holes, merge, merge_sorted, outline
 
 T0 = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
 
@@ -72,6 +72,47 @@ def test_annotation_picks_the_note_with_the_largest_overlap():
     holes = spans([(10, 20), (30, 60), (100, 110)])
     notes = [(at(5), at(12), "a"), (at(12), at(20), "b"), (at(30), at(40), "c"), (at(40), at(60), "d")]
     assert [a.note for a in annotate(holes, notes)] == ["b", "d", None]
+
+
+# --- outline: not recorded yet, gaps, in progress -----------------------------------------------------
+
+def test_before_the_first_footage_is_not_recorded_yet_not_a_gap():
+    parts = outline(spans([(100, 160), (200, 260)]), at(0), at(300), began=at(100), writing=None)
+    assert parts.not_recorded_yet == Span(at(0), at(100))
+    assert parts.holes == spans([(160, 200), (260, 300)]) and parts.in_progress is None
+
+
+def test_the_unindexed_tail_of_a_recording_camera_is_in_progress():
+    parts = outline(spans([(100, 290)]), at(0), at(300), began=at(100), writing=Span(at(200), at(300)))
+    assert parts.in_progress == Span(at(290), at(300)) and parts.holes == []
+
+
+def test_a_live_edge_of_two_seconds_or_less_is_nothing_to_tell():
+    parts = outline(spans([(0, 298)]), at(0), at(300), began=at(0), writing=Span(at(250), at(300)))
+    assert (parts.not_recorded_yet, parts.holes, parts.in_progress) == (None, [], None)
+
+
+def test_in_progress_reaches_back_only_to_when_the_segment_can_have_begun():
+    parts = outline(spans([(0, 100)]), at(0), at(300), began=at(0), writing=Span(at(240), at(300)))
+    assert parts.in_progress == Span(at(240), at(300)) and parts.holes == spans([(100, 240)])
+    assert parts.not_recorded_yet is None
+
+
+def test_without_footage_all_is_not_recorded_yet_up_to_the_segment_being_written():
+    assert outline([], at(0), at(300), began=None, writing=None) == outline([], at(0), at(300), began=at(400), writing=None)
+    parts = outline([], at(0), at(300), began=None, writing=Span(at(250), at(310)))
+    assert parts.not_recorded_yet == Span(at(0), at(250)) and parts.holes == [] and parts.in_progress == Span(at(250), at(300))
+
+
+def test_a_failing_camera_without_footage_has_one_gap_since_it_began():
+    parts = outline([], at(0), at(300), began=at(120), writing=None)
+    assert parts.not_recorded_yet == Span(at(0), at(120)) and parts.holes == spans([(120, 300)])
+
+
+def test_slivers_before_the_first_footage_are_neither_gaps_nor_not_recorded_yet():
+    parts = outline(spans([(2, 300)]), at(0), at(300), began=at(2), writing=None)
+    assert parts == outline(spans([(2, 300)]), at(0), at(300), began=at(-50), writing=None)
+    assert parts.not_recorded_yet is None and parts.holes == [] and parts.in_progress is None
 
 
 # --- properties ------------------------------------------------------------------------------------
@@ -159,3 +200,26 @@ def test_an_annotated_hole_overlaps_its_note(segments, window, raw_notes):
         else:
             start, end = by_index[item.note]
             assert start < item.span.end and end > item.span.start
+
+
+moments = offsets.map(at)
+
+
+@given(intervals, windows, st.none() | moments, st.none() | st.tuples(moments, moments).map(lambda p: Span(min(p), max(p))))
+def test_outline_tiles_the_window_with_ranges_up_to_edge_slivers(segments, window, began, writing):
+    lower, upper = window
+    ranges = merge(segments, lower, upper).ranges
+    parts = outline(ranges, lower, upper, began, writing)
+    pieces = sorted(ranges + parts.holes + [p for p in (parts.not_recorded_yet, parts.in_progress) if p], key=lambda s: s.start)
+    for left, right in zip(pieces, pieces[1:]):
+        assert left.end <= right.start and right.start - left.end <= MERGE_TOLERANCE  # no overlap, no hole left out
+    if pieces:
+        assert pieces[0].start - lower <= MERGE_TOLERANCE and upper - pieces[-1].end <= MERGE_TOLERANCE
+    if parts.not_recorded_yet:
+        assert parts.not_recorded_yet.start == lower and not any(r.start < parts.not_recorded_yet.end for r in ranges)
+    if parts.in_progress:
+        assert parts.in_progress.end <= upper and all(r.end <= parts.in_progress.start for r in ranges)
+        assert writing is not None and parts.in_progress.start >= writing.start
+    assert all(hole.seconds > MERGE_TOLERANCE.total_seconds() for hole in parts.holes)
+    plain = find_holes(ranges, lower, upper)
+    assert all(any(p.start <= hole.start and hole.end <= p.end for p in plain) for hole in parts.holes)  # never invented

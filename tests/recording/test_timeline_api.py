@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from drf_spectacular.generators import SchemaGenerator
 
 from accounts.principal import for_user
 from accounts.services import Grant, create_api_key
 from recording.models import CameraStatus, Segment
-from tests.conftest import client_for_key
+from tests.conftest import client_for_key, make_camera
 from tests.recording.conftest import T0, make_gap, make_segment
 
 TIMELINE = "/api/v1/cameras/cam1/timeline"
@@ -44,8 +45,10 @@ def test_timeline_merges_close_segments_and_explains_holes(viewer_client, footag
         ("2026-06-15T12:05:00Z", "2026-06-15T12:06:00Z", 60.0),
     ]
     assert body["recorded_seconds"] == 240.0 and body["segment_count"] == 4
+    # Before the camera's first segment nothing was recorded yet: that is no gap.
+    assert body["not_recorded_yet"] == {"start": "2026-06-15T11:59:30Z", "end": "2026-06-15T12:00:00Z", "seconds": 30.0}
+    assert body["in_progress"] is None  # a past window
     assert body["gaps"] == [
-        {"start": "2026-06-15T11:59:30Z", "end": "2026-06-15T12:00:00Z", "seconds": 30.0, "reason": None, "fill_state": None, "gap_id": None},
         {"start": "2026-06-15T12:02:00Z", "end": "2026-06-15T12:03:00Z", "seconds": 60.0, "reason": "camera_offline",
          "fill_state": "failed", "gap_id": footage.pk},
         {"start": "2026-06-15T12:04:00Z", "end": "2026-06-15T12:05:00Z", "seconds": 60.0, "reason": None, "fill_state": None, "gap_id": None},
@@ -72,7 +75,8 @@ def test_the_hole_the_camera_is_in_now_takes_the_status_reason(viewer_client, fo
     assert (trailing["start"], trailing["end"], trailing["reason"], trailing["gap_id"]) == (
         "2026-06-15T12:06:00Z", "2026-06-15T12:10:00Z", "schedule_off", None
     )
-    assert body["gaps"][0]["reason"] is None  # the day before the first segment: nothing known
+    # The day before the first segment: not recorded yet, not a gap of unknown reason.
+    assert body["not_recorded_yet"]["end"] == "2026-06-15T12:00:00Z" and body["gaps"][0]["gap_id"] == footage.pk
 
 
 def test_a_past_window_does_not_borrow_the_current_reason(viewer_client, footage):
@@ -82,10 +86,11 @@ def test_a_past_window_does_not_borrow_the_current_reason(viewer_client, footage
     assert body["gaps"][-1]["start"] == "2026-06-15T12:04:00Z" and body["gaps"][-1]["reason"] is None
 
 
-def test_timeline_of_a_camera_without_footage_is_one_hole(viewer_client, camera):
+def test_timeline_of_a_camera_without_footage_is_not_recorded_yet(viewer_client, camera):
     body = viewer_client.get(TIMELINE, window(0, 60)).json()
     assert body["ranges"] == [] and body["recorded_seconds"] == 0 and body["segment_count"] == 0
-    assert [(g["start"], g["end"], g["seconds"]) for g in body["gaps"]] == [("2026-06-15T12:00:00Z", "2026-06-15T12:01:00Z", 60.0)]
+    assert body["not_recorded_yet"] == {"start": "2026-06-15T12:00:00Z", "end": "2026-06-15T12:01:00Z", "seconds": 60.0}
+    assert body["gaps"] == [] and body["in_progress"] is None
 
 
 def test_only_from_runs_to_now(viewer_client, footage):
@@ -116,7 +121,7 @@ def test_bad_windows_are_400(viewer_client, camera, params):
 
 def test_the_far_future_is_a_window_like_any_other(viewer_client, camera):
     body = viewer_client.get(TIMELINE, {"from": "9999-12-30T00:00:00Z", "to": "9999-12-31T23:59:59Z"}).json()
-    assert body["ranges"] == [] and len(body["gaps"]) == 1
+    assert body["ranges"] == [] and body["gaps"] == [] and body["not_recorded_yet"]["seconds"] > 0
     assert viewer_client.get(GAPS, {"from": "1970-01-01T00:00:00Z", "to": "1970-01-31T00:00:00Z"}).json()["gap_count"] == 1
 
 
@@ -135,9 +140,130 @@ def test_a_month_window_takes_a_fixed_number_of_queries(admin_client, camera, dj
     with django_assert_max_num_queries(4):
         body = admin_client.get(TIMELINE, params).json()
     assert body["segment_count"] == 24 * 59 and len(body["ranges"]) == 24
-    assert [g["reason"] for g in body["gaps"]] == [None] + ["camera_offline"] * 24  # the month before: unknown
+    assert [g["reason"] for g in body["gaps"]] == ["camera_offline"] * 24
+    assert body["not_recorded_yet"]["end"] == "2026-06-15T12:00:00Z"  # the month before: not recorded yet
     with django_assert_max_num_queries(2):
         assert admin_client.get(GAPS, params).json()["gap_count"] == 25
+
+
+# --- day one and the live edge --------------------------------------------------------------------
+
+NOW = T0 + 3600 * S
+
+
+@pytest.fixture
+def veteran(db):
+    """cam1, added a month before T0, recording in 60 s segments."""
+    return make_camera("cam1", created_at=T0 - timedelta(days=30), segment_seconds=60)
+
+
+def recording_status(camera, **fields):
+    fields.setdefault("last_packet_at", NOW - 2 * S)
+    fields.setdefault("last_started_at", camera.created_at + 2 * S)
+    return CameraStatus.objects.create(camera=camera, state="recording", **fields)
+
+
+def test_a_camera_added_a_minute_ago_has_no_invented_gap(viewer_client, db):
+    camera = make_camera("cam1", created_at=NOW - 60 * S, segment_seconds=10)
+    recording_status(camera)
+    for offset in (55, 45, 35, 25, 15):  # 10 s segments since it connected; the one being written is not indexed yet
+        make_segment(camera, NOW - offset * S, seconds=10)
+    with time_machine.travel(NOW, tick=False):
+        body = viewer_client.get(TIMELINE).json()  # the last 24 h
+    assert body["not_recorded_yet"] == {"start": "2026-06-14T13:00:00Z", "end": "2026-06-15T12:59:05Z", "seconds": 86345.0}
+    assert [(r["start"], r["end"]) for r in body["ranges"]] == [("2026-06-15T12:59:05Z", "2026-06-15T12:59:55Z")]
+    assert body["in_progress"] == {"start": "2026-06-15T12:59:55Z", "end": "2026-06-15T13:00:00Z", "seconds": 5.0}
+    assert body["gaps"] == []
+
+
+def test_a_camera_writing_its_first_segment_is_not_recorded_yet_then_in_progress(viewer_client, db):
+    camera = make_camera("cam1", created_at=NOW - 40 * S, segment_seconds=60)
+    recording_status(camera, last_started_at=NOW - 38 * S)
+    with time_machine.travel(NOW, tick=False):
+        body = viewer_client.get(TIMELINE).json()
+    assert body["ranges"] == [] and body["gaps"] == []
+    assert body["not_recorded_yet"]["end"] == "2026-06-15T12:59:22Z"  # until its ingest run started
+    assert body["in_progress"] == {"start": "2026-06-15T12:59:22Z", "end": "2026-06-15T13:00:00Z", "seconds": 38.0}
+
+
+def test_a_new_camera_still_connecting_is_not_recorded_yet(viewer_client, db):
+    camera = make_camera("cam1", created_at=NOW - 20 * S)
+    CameraStatus.objects.create(camera=camera, state="connecting")
+    with time_machine.travel(NOW, tick=False):
+        body = viewer_client.get(TIMELINE).json()
+    assert body["gaps"] == [] and body["in_progress"] is None
+    assert body["not_recorded_yet"]["end"] == "2026-06-15T13:00:00Z"
+
+
+def test_a_new_camera_that_fails_shows_why_since_it_was_added(viewer_client, db):
+    camera = make_camera("cam1", created_at=NOW - 600 * S)
+    CameraStatus.objects.create(camera=camera, state="error", gap_reason="auth_failed")
+    with time_machine.travel(NOW, tick=False):
+        body = viewer_client.get(TIMELINE).json()
+        past = viewer_client.get(TIMELINE, {"from": iso(NOW - 300 * S), "to": iso(NOW - 120 * S)}).json()
+    assert body["not_recorded_yet"]["end"] == "2026-06-15T12:50:00Z"
+    assert [(g["start"], g["end"], g["reason"]) for g in body["gaps"]] == [("2026-06-15T12:50:00Z", "2026-06-15T13:00:00Z", "auth_failed")]
+    assert past["gaps"] == [] and past["not_recorded_yet"]["seconds"] == 180.0  # a past window does not borrow the reason
+
+
+def test_the_live_edge_of_a_recording_camera_is_in_progress_not_a_gap(viewer_client, veteran):
+    recording_status(veteran)
+    make_segment(veteran, NOW - 3000 * S, seconds=2940)  # ends 60 s ago: the camera records in 60 s segments
+    with time_machine.travel(NOW, tick=False):
+        body = viewer_client.get(TIMELINE).json()
+        late = viewer_client.get(TIMELINE, {"from": iso(NOW - 600 * S), "to": iso(NOW - 3 * S)}).json()  # a client's "now" lags
+    assert body["gaps"] == []
+    assert body["in_progress"] == {"start": "2026-06-15T12:59:00Z", "end": "2026-06-15T13:00:00Z", "seconds": 60.0}
+    assert late["gaps"] == [] and late["in_progress"]["end"] == "2026-06-15T12:59:57Z"
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        {"state": "recording", "last_packet_at": NOW - 120 * S},  # the recorder stopped reporting packets
+        {"state": "offline", "gap_reason": "camera_offline", "last_packet_at": NOW - 2 * S},
+        {"state": "idle_schedule", "gap_reason": "schedule_off"},
+    ],
+)
+def test_a_trailing_hole_while_not_recording_keeps_the_current_reason(viewer_client, veteran, status):
+    CameraStatus.objects.create(camera=veteran, **status)
+    make_segment(veteran, NOW - 3000 * S, seconds=2940)
+    with time_machine.travel(NOW, tick=False):
+        body = viewer_client.get(TIMELINE).json()
+    assert body["in_progress"] is None
+    assert [(g["start"], g["end"], g["reason"]) for g in body["gaps"]] == [
+        ("2026-06-15T12:59:00Z", "2026-06-15T13:00:00Z", status.get("gap_reason"))
+    ]
+
+
+def test_after_a_reconnect_only_the_segment_being_written_is_in_progress(viewer_client, veteran):
+    # Back for a few seconds after a 10-minute outage: the outage is a gap (its reason is persisted when
+    # the first new segment closes), only the last segment length (+ 30 s) can be the one being written.
+    recording_status(veteran)
+    make_segment(veteran, NOW - 1200 * S, seconds=600)
+    with time_machine.travel(NOW, tick=False):
+        body = viewer_client.get(TIMELINE).json()
+    assert body["in_progress"]["start"] == "2026-06-15T12:58:30Z"
+    assert [(g["start"], g["end"]) for g in body["gaps"]] == [("2026-06-15T12:50:00Z", "2026-06-15T12:58:30Z")]
+
+
+def test_the_live_window_takes_a_fixed_number_of_queries(admin_client, veteran, django_assert_max_num_queries):
+    recording_status(veteran)
+    for minute in range(0, 50, 5):
+        make_segment(veteran, NOW - (60 - minute) * 60 * S, seconds=120)  # a hole every 5 minutes
+        make_gap(veteran, NOW - (58 - minute) * 60 * S, seconds=180)
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(4):
+        body = admin_client.get(TIMELINE).json()
+    assert len(body["gaps"]) == 10 and body["in_progress"] is not None and body["not_recorded_yet"] is not None
+
+
+def test_the_schema_describes_not_recorded_yet_and_in_progress():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    timeline = schema["components"]["schemas"]["CameraTimeline"]
+    for name in ("not_recorded_yet", "in_progress"):
+        field = timeline["properties"][name]
+        assert field.get("nullable") is True and field["allOf"] == [{"$ref": "#/components/schemas/CoverageSpan"}], field
+        assert field["description"] and name in timeline["required"]
 
 
 # --- computed gaps ---------------------------------------------------------------------------------
