@@ -9,6 +9,7 @@ from recording.clips import delete_clip
 from recording.models import (
     CameraStatus,
     Clip,
+    ProcessLock,
     RecorderProcess,
     RecordingGap,
     RecordSchedule,
@@ -101,6 +102,11 @@ class RecorderProcessAdmin(ReadOnlyAdmin):
     list_filter = ("hostname",)
     search_fields = ("id", "hostname")
     date_hierarchy = "heartbeat_at"
+
+
+@admin.register(ProcessLock)
+class ProcessLockAdmin(ReadOnlyAdmin):
+    list_display = ("name", "holder", "expires_at")
 
 
 class StorageSettingsForm(forms.ModelForm):

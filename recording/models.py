@@ -338,3 +338,21 @@ class StorageSettings(models.Model):
     @classmethod
     def load(cls) -> "StorageSettings":
         return cls.objects.get_or_create(id=1)[0]
+
+
+class ProcessLock(models.Model):
+    """A named lock shared by every process on every host (a file lock would bind them to one filesystem).
+
+    Taken with a conditional UPDATE (free, expired, or already ours) and given back when done; a holder
+    that dies loses it when `expires_at` passes. See `recording.locks`.
+    """
+
+    name = models.CharField(primary_key=True, max_length=64)
+    holder = models.CharField(max_length=200, null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "process lock"
+
+    def __str__(self):
+        return f"{self.name}: {self.holder or 'free'}"

@@ -8,7 +8,6 @@ Detections/zone events (`ai.tasks`) and audit rows (`accounts.tasks`) are pruned
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from django.utils import timezone
 
 from cameras.models import Camera
 from nvr import eventlog
-from recording import retention, storage
+from recording import locks, retention, storage
 from recording.models import FillState, RecordingGap, Segment, Snapshot
 from recording.retention import CameraUsage, Seg, StepResult
 
@@ -34,7 +33,9 @@ ORPHAN_QUERY_BATCH = 500
 # Gap states nothing will change any more: pruned once older than the audit horizon.
 SETTLED_GAP_STATES = (FillState.FILLED, FillState.FAILED, FillState.EXPIRED, FillState.NOT_APPLICABLE)
 DELETABLE = Q(read_locks=0, evidence_locked=False)
-SWEEP_LOCK_NAME = ".retention.lock"
+SWEEP_LOCK_NAME = "retention_sweep"
+SWEEP_LOCK_TTL = timedelta(minutes=30)  # longer than the task timeout (10 min)
+EMERGENCY_FREE_MAX = 512 * 2**20  # what an emergency pass frees at least: 5 % of the disk, at most this
 
 
 def _inside(root: Path, relative: str) -> Path | None:
@@ -250,27 +251,19 @@ def expire_pending_gaps(now: datetime | None = None) -> int:
 
 
 @contextmanager
-def exclusive_sweep(root: Path):
+def exclusive_sweep():
     """Yields whether this process may sweep: an overlapping second sweep would act on a stale usage
-    snapshot and delete the same excess twice. A lock file in the recordings dir, shared by every task host."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / SWEEP_LOCK_NAME, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    snapshot and delete the same excess twice. A database lock, so it holds across hosts (and needs no
+    file on a disk that may be full); a sweep that dies frees it after SWEEP_LOCK_TTL."""
+    with locks.exclusive(SWEEP_LOCK_NAME, SWEEP_LOCK_TTL) as mine:
+        yield mine
 
 
 def run_retention_sweep(now: datetime | None = None) -> SweepReport:
     """One retention sweep: segment tiers 1–4, old snapshots, settled gaps past the audit horizon."""
     now = now or timezone.now()
     report = SweepReport()
-    with exclusive_sweep(Path(settings.NVR_RECORDINGS_DIR)) as mine:
+    with exclusive_sweep() as mine:
         if not mine:
             log.info("retention: another sweep is still running; skipping this one")
             report.skipped = True
@@ -312,6 +305,36 @@ def prune_mirror(now: datetime) -> int:
                     log.warning("mirror retention: could not delete %s: %s", path, exc)
         remove_empty_day_dirs(Path(root), folders, now)
     return deleted
+
+
+def emergency_target(floor_bytes: int, disk_bytes: int) -> int:
+    """Free bytes an emergency pass aims for: the floor, at least 5 % of the disk (≤ 512 MiB), at most a quarter."""
+    return min(max(floor_bytes, min(EMERGENCY_FREE_MAX, disk_bytes // 20)), disk_bytes // 4)
+
+
+def emergency_free_space(now: datetime | None = None) -> SweepReport:
+    """The recorder hit "no space left on device": run the free-disk tier now instead of at the next sweep.
+
+    Evidence and read locks are honoured as always; the footage deleted is reported as `disk_pressure`
+    events with reason `disk_full`.
+    """
+    now = now or timezone.now()
+    report = SweepReport()
+    root = Path(settings.NVR_RECORDINGS_DIR)
+    disk = storage.disk_usage(root)
+    if disk is None:
+        return report
+    with exclusive_sweep() as mine:
+        if not mine:
+            report.skipped = True  # a sweep is running and applies the floor itself
+            return report
+        store = DatabaseStore(root, now)
+        floored = retention.prune_floor(store, camera_usage(), emergency_target(storage.current_limits().floor_bytes, disk[0]))
+        _report_step(floored, "disk_full", now)
+        report.floor_deleted, report.bytes_freed = len(floored.deleted), floored.bytes
+        report.unlink_failures = store.unlink_failures
+        report.findings = [finding.reason for finding in floored.findings]
+    return report
 
 
 # --- orphan pass (about hourly) ---------------------------------------------------------------------

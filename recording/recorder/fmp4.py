@@ -98,3 +98,13 @@ def truncate_to_last_fragment(path: Path) -> int | None:
     if os.path.getsize(path) > end:
         os.truncate(path, end)
     return end
+
+
+def is_complete(path: Path) -> bool:
+    """Whether the file is whole: top-level boxes cover it exactly and it holds a playable fragment.
+
+    FFmpeg's I/O layer does not report every failed write (a full disk), so a closed segment is checked
+    before it is renamed and indexed: a short write shows up as a box that runs past the end of the file.
+    """
+    boxes = scan_file(path)
+    return bool(boxes) and boxes[-1].end == os.path.getsize(path) and playable_end(boxes) is not None

@@ -88,6 +88,7 @@ class CameraPipeline:
         self.want_recording = bool(recording)
         self.stopping = False
         self._stop_event = threading.Event()
+        self._wake = threading.Event()  # ends a reconnect backoff early (stop, or "retry now")
         # Live view (recording.recorder.livetap): the feed exists only while a web process subscribes; the
         # latest keyframe is (packet, wall time, (codec, extradata, width, height)), a reference, no copy.
         self.live = None
@@ -99,6 +100,11 @@ class CameraPipeline:
         """Ask run() to close the open segment and return (thread-safe, idempotent)."""
         self.stopping = True
         self._stop_event.set()
+        self._wake.set()
+
+    def retry_now(self) -> None:
+        """Cut a running reconnect backoff short (the cause is gone, e.g. disk space was freed)."""
+        self._wake.set()
 
     def set_mirror(self, mirror_root: Path | None) -> None:
         """Mirror the segments closed from now on to `mirror_root` (None: stop mirroring)."""
@@ -131,7 +137,8 @@ class CameraPipeline:
             self.notify("on_disconnect", reason, error, ran)
             if ran > HEALTHY_RUN_S:
                 backoff = BACKOFF_START_S
-            self._stop_event.wait(backoff)
+            self._wake.wait(backoff)
+            self._wake.clear()
             backoff = min(backoff * 2, BACKOFF_MAX_S)
 
     def closed(self, segment: ClosedSegment) -> None:

@@ -17,6 +17,7 @@ import itertools
 import logging
 import multiprocessing
 import queue
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from django.utils import timezone
 from cameras.models import Camera
 from cameras.stream_urls import StreamSource, mask_credentials, record_url
 from nvr import eventlog
-from recording import indexing, leases
+from recording import indexing, leases, pruning
 from recording import schedule as schedules
 from recording.failures import describe_failure
 from recording.models import CameraState, CameraStatus, RecordSchedule, clip_error
@@ -115,6 +116,8 @@ class Supervisor:
         self.clock = time.monotonic  # replaced by tests that step the supervisor by hand
         self._next = {"heartbeat": 0.0, "reconcile": 0.0, "files": 0.0}
         self.backlog: deque = deque()  # worker events not yet applied to the database, oldest first
+        self.freeing: threading.Thread | None = None  # the emergency retention pass after "disk full"
+        self.disk_freed = threading.Event()
         self.database_away_since: float | None = None
         self.db_retry_s = DB_RETRY_START_S
         self.db_retry_at = 0.0
@@ -193,6 +196,7 @@ class Supervisor:
             self._next["reconcile"] = now_s + settings.NVR_RECORDER_POLL_SECONDS
             did_work |= self.reconcile()
         did_work |= self.check_workers()
+        did_work |= self.retry_disk_full()
         if now_s >= self._next["files"]:
             self._next["files"] = now_s + settings.NVR_RECONCILE_INTERVAL_S
             did_work |= self.reconcile_files()
@@ -323,6 +327,37 @@ class Supervisor:
                     frames_per_second=None, reconnect_count=F("reconnect_count") + 1)
         self.note_failure(run, reason, cause, now, "camera_offline", {
             "ran_seconds": round(ran_seconds, 1), "detail": mask_credentials(error or "")[-300:]})
+        if reason == "disk_full":
+            self.free_disk()
+
+    def free_disk(self) -> None:
+        """Start the emergency retention pass in a thread (one at a time): the loop never waits for the disk."""
+        if self.freeing is not None and self.freeing.is_alive():
+            return
+        self.freeing = threading.Thread(target=self._free_disk, name="emergency-retention", daemon=True)
+        self.freeing.start()
+
+    def _free_disk(self) -> None:
+        try:
+            report = pruning.emergency_free_space()
+            log.warning("disk full: emergency retention deleted %d segment(s), %d bytes%s", report.floor_deleted,
+                        report.bytes_freed, f" ({', '.join(report.findings)})" if report.findings else "")
+            if report.bytes_freed:
+                self.disk_freed.set()
+        except Exception:
+            log.exception("disk full: the emergency retention pass failed")
+        finally:
+            connection.close()  # this thread's own connection
+
+    def retry_disk_full(self) -> bool:
+        """Space was freed: cameras waiting out a "disk full" backoff try again now."""
+        if not self.disk_freed.is_set():
+            return False
+        self.disk_freed.clear()
+        for run in self.runs.values():
+            if run.worker is not None and run.outage is not None and run.outage.reason == "disk_full":
+                run.worker.send("retry", run.camera_id)
+        return True
 
     def note_failure(self, run: CameraRun, reason: str, cause: str, now, event_type: str, extra: dict) -> None:
         """Log an event when a camera starts failing; later attempts of the same outage are only counted."""

@@ -118,6 +118,10 @@ class Worker:
             camera_id, wanted = args
             if camera_id in self.pipelines:
                 self.pipelines[camera_id][0].set_recording(wanted)
+        elif verb == "retry":
+            camera_id, = args
+            if camera_id in self.pipelines:
+                self.pipelines[camera_id][0].retry_now()
         elif verb == "mirror":
             camera_id, mirror_root = args
             if camera_id in self.pipelines:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 
+from recording.recorder import fmp4
 from recording.recorder.audio import AudioTrack
 from recording.recorder.segments import (
     PART_SUFFIX,
@@ -23,6 +26,13 @@ log = logging.getLogger(__name__)
 # One fragment per GOP, the header first (moov without samples) so any prefix of whole fragments plays,
 # and flush_packets so each fragment reaches the disk as it is cut: a crash loses at most the open GOP.
 FMP4_OPTIONS = {"movflags": "frag_keyframe+empty_moov+default_base_moof", "flush_packets": "1"}
+
+
+def _lost_write(path: Path) -> OSError:
+    """The error for a segment FFmpeg closed without complaint but with bytes missing (usually a full disk)."""
+    full = shutil.disk_usage(path.parent).free < 1024 * 1024
+    code = errno.ENOSPC if full else errno.EIO
+    return OSError(code, f"{os.strerror(code)} (the segment file is incomplete)", str(path))
 
 
 class WriteFailed(Exception):
@@ -142,6 +152,8 @@ class SegmentWriter:
             if seg.frames == 0 or end_ms <= start_ms:
                 seg.path.unlink(missing_ok=True)
                 return None
+            if not fmp4.is_complete(seg.path):
+                raise _lost_write(seg.path)
             # The first segment of a run is named at open from a provisional start; name it by the final one.
             relpath = free_relpath(self.root, self.camera_id, ms_to_datetime(start_ms), mine=seg.path)
             final = self.root / relpath

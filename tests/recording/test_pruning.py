@@ -100,7 +100,7 @@ def test_a_stored_path_outside_the_recordings_dir_is_never_unlinked(camera, tmp_
 
 def test_an_overlapping_sweep_stands_aside(camera, no_floor):
     old = segment_with_file(camera, T0)
-    with pruning.exclusive_sweep(recordings()) as first:
+    with pruning.exclusive_sweep() as first:
         assert first
         report = pruning.run_retention_sweep(now=NOW)
     assert report.skipped and report.segments_deleted == 0 and exists(old) == (True, True)
