@@ -11,4 +11,5 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("live/", views.live_grid, name="live"),
     path("cameras/<str:camera_id>/", views.camera_page, name="camera"),
+    path("clips/", views.clips_page, name="clips"),
 ]

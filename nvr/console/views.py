@@ -1,6 +1,6 @@
-"""Console views: login/logout, the home page (camera overview), the live grid and the camera page.
+"""Console views: login/logout, the home page (camera overview), the live grid, the camera page and the clips.
 
-Pages call services/querysets only (`overview`, `footage`); the page scripts do the rest through the API.
+Pages call services/querysets only (`overview`, `footage`, `clips`); the page scripts do the rest through the API.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import capabilities as caps
 from accounts.principal import principal_of
 from accounts.services import LoginFailed, authenticate_login
-from nvr.console import footage, overview
+from nvr.console import clips, footage, overview
 
 
 class LoginForm(forms.Form):
@@ -60,10 +60,17 @@ def logout_view(request):
     return redirect("console:login")
 
 
+def _page(request, template: str, context: dict, nav: str, principal=None):
+    """Render a console page; `nav_caps` lets the navigation show only what the caller may use."""
+    principal = principal or principal_of(request)
+    flags = footage.capability_flags(principal) if principal is not None else {}
+    return render(request, template, {**context, "nav": nav, "nav_caps": flags})
+
+
 @login_required
 def home(request):
     principal = principal_of(request)
-    return render(request, "console/home.html", {**overview.build(principal), "nav": "home"})
+    return _page(request, "console/home.html", overview.build(principal), "home", principal)
 
 
 def _camera_reader(request):
@@ -76,11 +83,25 @@ def _camera_reader(request):
 
 @login_required
 def live_grid(request):
-    context = footage.live_grid(_camera_reader(request))
-    return render(request, "console/live.html", {**context, "nav": "live"})
+    principal = _camera_reader(request)
+    return _page(request, "console/live.html", footage.live_grid(principal), "live", principal)
 
 
 @login_required
 def camera_page(request, camera_id: str):
-    context = footage.camera_page(_camera_reader(request), camera_id)
-    return render(request, "console/camera.html", {**context, "nav": "live"})
+    principal = _camera_reader(request)
+    context = footage.camera_page(principal, camera_id)
+    # Deleting a kept snapshot is a registry change (the API's rule); the page offers it only to those who may.
+    may_delete = principal.can(caps.REGISTRY_MANAGE)
+    context["config"]["snapshots"] = {"canDelete": may_delete}
+    return _page(request, "console/camera.html", {**context, "snapshot_delete": may_delete}, "live", principal)
+
+
+@login_required
+def clips_page(request):
+    """Every clip the caller may download; 403 without `video:export` (the navigation hides the link)."""
+    principal = _camera_reader(request)
+    flags = footage.capability_flags(principal)
+    if not flags["export"]:
+        raise PermissionDenied("you may not export clips")
+    return _page(request, "console/clips.html", clips.clips_page(principal, flags), "clips", principal)

@@ -1,4 +1,5 @@
-"""Clips API: export a camera's footage between two instants as one MP4, list, read, download, delete."""
+"""Clips API: export a camera's footage between two instants as one MP4, list (per camera and overall), read,
+download, delete."""
 
 from __future__ import annotations
 
@@ -6,15 +7,19 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from accounts import capabilities as caps
+from accounts import scoping
+from accounts.permissions import describe_action
 from accounts.principal import principal_of
 from cameras.api.mixins import CameraNestedMixin, ScopedChildMixin
+from cameras.models import CAMERA_ID_MAX_LENGTH
 from recording import clips
 from recording.api.clip_serializers import ClipRequestSerializer, ClipSerializer
 from recording.api.ranged import file_response, make_etag
+from nvr.api.fields import query_time_range
 from recording.api.stills import MediaNegotiation, binary_responses, error_response
 from recording.api.views import CAMERA_ID
 from recording.models import Clip
@@ -62,6 +67,52 @@ class CameraClipViewSet(CameraNestedMixin, mixins.ListModelMixin, viewsets.Gener
         window = body.validated_data
         clip = clips.export_clip(principal_of(request), self.camera, window["from"], window["to"], request)
         return Response(ClipSerializer(clip).data, status=status.HTTP_201_CREATED)
+
+
+def query_camera_id(request) -> str | None:
+    """The optional `camera_id` filter: bounded and NUL-free so it can reach any database."""
+    raw = request.query_params.get("camera_id")
+    if not raw:
+        return None
+    if len(raw) > CAMERA_ID_MAX_LENGTH or "\x00" in raw:
+        raise ValidationError({"camera_id": [f"must be at most {CAMERA_ID_MAX_LENGTH} characters without NUL"]})
+    return raw
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Every exported clip the caller may see (not yet expired), newest first",
+        description=(
+            "Clips of the cameras in the caller's scope. `camera_id` narrows to one camera (403 for a camera-scoped "
+            "credential naming another camera); `from`/`to` keep the clips whose footage window overlaps that range."
+        ),
+        parameters=[
+            OpenApiParameter("camera_id", OpenApiTypes.STR, description="Only clips of this camera"),
+            OpenApiParameter("from", OpenApiTypes.DATETIME, description="RFC 3339: only clips whose window ends at or after it"),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, description="RFC 3339: only clips whose window starts at or before it"),
+        ],
+    ),
+)
+class ClipListViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = ClipSerializer
+    capabilities = {"list": caps.VIDEO_EXPORT}
+    action_phrases = {"list": "list clips"}
+    default_limit, max_limit = 100, 1000
+
+    def get_queryset(self):
+        request = self.request
+        principal = principal_of(request)
+        clips_seen = scoping.filter_queryset(live_clips(), principal)
+        camera_id = query_camera_id(request)
+        if camera_id:
+            scoping.require_camera(principal, camera_id, describe_action(request, self))
+            clips_seen = clips_seen.filter(camera_id=camera_id)
+        start, end = query_time_range(request)
+        if start is not None:
+            clips_seen = clips_seen.filter(to_time__gte=start)
+        if end is not None:
+            clips_seen = clips_seen.filter(from_time__lte=end)
+        return clips_seen.order_by("-created_at", "-id")
 
 
 @extend_schema_view(

@@ -1,19 +1,28 @@
 // The camera page: live view (MSE over the live websocket) or recorded playback (hls.js) in one <video>,
 // the recordings timeline of the last 24 h or a chosen day, playback controls, snapshot and clip dialogs.
 // The page URL may carry ?at=<RFC3339> to open straight into playback at that instant.
+// Keyboard: space play/pause, ←/→ 10 s, +/− zoom, f fullscreen, m sound (static/console/shortcuts.js).
+// Below the player: the camera's kept snapshots as pictures and its exported clips.
 
 import { getAll, getJson, pageConfig, rfc3339, socketUrl } from "./api.js";
+import { ClipList } from "./clip-list.js";
 import { canPlay, LivePlayer } from "./live-player.js";
 import { ClipDialog, SnapshotDialog } from "./media-dialogs.js";
+import { SoundControl, toggleFullscreen, trackFullscreen } from "./player-controls.js";
 import { HEVC_MIME, RecordedPlayer } from "./recorded-player.js";
+import { bindShortcuts } from "./shortcuts.js";
+import { SnapshotStrip } from "./snapshot-strip.js";
 import { watchStatus } from "./status-feed.js";
+import { darkMessage } from "./status-text.js";
 import { formatClock, formatDuration, Timeline } from "./timeline.js";
+import { showSpan } from "./timeline-presets.js";
 
 const DAY_MS = 86400000;
 const REFRESH_MS = 15000; // the last-24-h window slides (and today's page grows) this often
 const EVENT_PRE_ROLL_MS = 5000; // play an event from a little before it
 const GAP_LEAD_MS = 10000; // "next gap" into a hole still open: the last seconds before it
 const LIVE_NEAR_MS = 30000; // playback that ends this close to now carries on live
+const STEP_S = 10; // ← and → move this far in the recording
 
 const config = pageConfig();
 const camera = config.camera;
@@ -31,6 +40,7 @@ const recorded = caps.playback ? new RecordedPlayer(video, config.api, camera.id
 const timeline = caps.playback ? new Timeline($("#timeline")) : null;
 const snapshots = new SnapshotDialog($("#snapshot-dialog"), config.api, camera.id);
 const clips = caps.export ? new ClipDialog($("#clip-dialog"), config.api, camera.id) : null;
+const sound = recorded ? new SoundControl($("[data-action=sound]"), video) : null;
 
 const page = { mode: "idle", picked: null, window: { kind: "last24h", day: null }, data: { ranges: [], gaps: [], events: [] } };
 
@@ -55,11 +65,11 @@ function setMode(mode, label) {
   modeBadge.textContent = label;
   speed.disabled = mode !== "playback";
   wallclock.hidden = mode !== "playback";
+  if (sound && mode !== "playback") sound.setAvailable(false, mode === "live" ? "The live view has no sound" : "Nothing is playing");
 }
 
-function darkText(state, reason, note) {
-  const why = (reason && config.reasons[reason]) || note || "no reason reported";
-  return `${state}: ${why}`;
+function darkText(state, reason, note, error) {
+  return darkMessage(config.reasons, { state, reason, note, error });
 }
 
 // --- live -------------------------------------------------------------------------------------------
@@ -89,7 +99,7 @@ if (live) {
       modeBadge.textContent = "● LIVE";
     } else if (state === "offline") {
       modeBadge.textContent = "LIVE (offline)";
-      say(darkText("offline", reason, text));
+      say(darkText("offline", reason, "", text));
     } else if (state === "unsupported") {
       showLiveUnsupported();
     } else if (state === "refused" || (state === "reconnecting" && text !== "reconnecting")) {
@@ -149,6 +159,7 @@ async function showPlaybackUnsupported(segment) {
 }
 
 if (recorded) {
+  recorded.addEventListener("audio", (event) => page.mode === "playback" && sound.setAvailable(event.detail.hasAudio));
   recorded.addEventListener("state", (event) => {
     const detail = event.detail;
     if (page.mode !== "playback") return;
@@ -187,14 +198,18 @@ async function loadWindow(keepView = false) {
       caps.events ? getAll(`${config.api}/events?camera_id=${encodeURIComponent(camera.id)}&${range}&limit=2000`, 2000) : [],
     ]);
     const ms = (text) => new Date(text).getTime();
+    const span = (value) => value && { start: ms(value.start), end: ms(value.end) };
     page.data = {
       ranges: coverage.ranges.map((r) => ({ start: ms(r.start), end: ms(r.end) })),
       gaps: coverage.gaps.map((g) => ({ start: ms(g.start), end: ms(g.end), reason: g.reason })),
+      // Not gaps: before the camera's footage begins, and the segment being written now.
+      notRecordedYet: span(coverage.not_recorded_yet),
+      inProgress: span(coverage.in_progress),
       events: events.map((e) => ({ time: ms(e.timestamp), type: e.event_type, severity: e.severity, id: e.id }))
         .sort((a, b) => a.time - b.time),
     };
     timeline.setData(page.data);
-    timeline.renderLegend($("#legend"), config.reasons);
+    timeline.renderLegend($("#legend"), { ...config.timelineLabels, ...config.reasons });
     const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
     summary.textContent = [`${formatDuration(coverage.recorded_seconds)} recorded of ${formatDuration((dataTo - from) / 1000)}`,
       plural(coverage.gaps.length, "gap"), ...(caps.events ? [plural(events.length, "event")] : [])].join(" · ");
@@ -242,6 +257,27 @@ function togglePlay() {
   else video.pause();
 }
 
+/** ← and →: STEP_S back or forward in the recording; from live, back into the recording. */
+function step(direction) {
+  if (!recorded) return;
+  const delta = direction * STEP_S;
+  if (page.mode === "playback") {
+    const target = video.currentTime + delta;
+    const seekable = video.seekable;
+    for (let i = 0; i < seekable.length; i += 1) {
+      if (target >= seekable.start(i) && target <= seekable.end(i) - 0.5) {
+        video.currentTime = target; // inside the loaded playlist: a seek, no reload
+        return;
+      }
+    }
+    const now = recorded.wallClock() || page.picked;
+    if (now) playAt(new Date(now.getTime() + delta * 1000));
+  } else if (page.mode === "live" && direction < 0) {
+    const behind = (live && live.behind()) || 0;
+    playAt(new Date(Date.now() - behind * 1000 + delta * 1000));
+  }
+}
+
 function snapshotInstant() {
   return page.mode === "playback" ? recorded.wallClock() || page.picked : null;
 }
@@ -256,6 +292,10 @@ const actions = {
   snapshot: () => snapshots.open(snapshotInstant()),
   clip: () => clips && clips.open(page.mode === "playback" ? snapshotInstant() : null),
   "last-24h": () => chooseWindow("last24h"),
+  "step-back": () => step(-1),
+  "step-forward": () => step(1),
+  sound: () => sound && sound.toggle(),
+  fullscreen: () => toggleFullscreen($("#player"), video),
 };
 
 function wireControls() {
@@ -266,11 +306,11 @@ function wireControls() {
   const syncToggle = () => { toggle.textContent = video.paused ? "Play" : "Pause"; };
   video.addEventListener("play", syncToggle);
   video.addEventListener("pause", syncToggle);
-  document.addEventListener("keydown", (event) => {
-    if (event.key === " " && !event.target.closest("input, select, button, textarea, dialog")) {
-      event.preventDefault();
-      togglePlay();
-    }
+  trackFullscreen($("[data-action=fullscreen]"));
+  bindShortcuts({
+    toggle: togglePlay, "step-back": actions["step-back"], "step-forward": actions["step-forward"],
+    fullscreen: actions.fullscreen, sound: actions.sound,
+    "zoom-in": () => timeline && timeline.zoom(0.5), "zoom-out": () => timeline && timeline.zoom(2),
   });
   if (!timeline) return;
   timeline.addEventListener("pick", (event) => {
@@ -280,6 +320,7 @@ function wireControls() {
   const zoom = { in: () => timeline.zoom(0.5), out: () => timeline.zoom(2), "pan-back": () => timeline.pan(-0.5),
     "pan-forward": () => timeline.pan(0.5), fit: () => timeline.fit() };
   document.querySelectorAll("[data-zoom]").forEach((button) => button.addEventListener("click", zoom[button.dataset.zoom]));
+  document.querySelectorAll("[data-span]").forEach((button) => button.addEventListener("click", () => showSpan(timeline, Number(button.dataset.span))));
   const day = $("#day");
   const today = new Date();
   day.max = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}-${String(today.getDate()).padStart(2, "0")}`;
@@ -310,12 +351,35 @@ function watchCameraState() {
     badge.textContent = status.state;
     const darkNow = config.darkStates.includes(status.state);
     if (page.mode !== "live" || page.liveUnsupported || live.state === "playing") return;
-    say(darkNow ? darkText(status.state, status.gap_reason, status.status_note) : null);
+    say(darkNow ? darkText(status.state, status.gap_reason, status.status_note, status.last_error) : null);
   });
+}
+
+// --- what was made: kept snapshots and exported clips -----------------------------------------------
+
+function playFromShelf(time) {
+  $("#player").scrollIntoView({ behavior: "smooth", block: "start" });
+  playAt(time);
+}
+
+function wireShelf() {
+  if (caps.playback) {
+    const strip = new SnapshotStrip($("#snapshots"), $("#still-dialog"),
+      { api: config.api, cameraId: camera.id, canDelete: Boolean(config.snapshots && config.snapshots.canDelete) });
+    strip.addEventListener("play", (event) => playFromShelf(event.detail.time));
+    $("#snapshot-dialog").addEventListener("snapshot-kept", () => strip.load());
+    strip.load();
+  }
+  if (clips) {
+    const list = new ClipList($("#clips"), { api: config.api, onPlay: recorded ? playFromShelf : null });
+    $("#clip-dialog").addEventListener("clip-exported", () => list.reload());
+    list.show(`${config.api}/cameras/${encodeURIComponent(camera.id)}/clips?limit=10`);
+  }
 }
 
 function start() {
   wireControls();
+  wireShelf();
   watchCameraState();
   loadWindow();
   setInterval(() => (page.window.kind === "last24h" || windowBounds().dataTo < windowBounds().to) && loadWindow(true), REFRESH_MS);

@@ -2,6 +2,8 @@
 // Snapshot: GET /cameras/{id}/snapshot (live) or ?at= (the picture being played back) shown with a
 // download link; "keep" asks the server to take and store a live one (POST /cameras/{id}/snapshots).
 // Clip: POST /cameras/{id}/clip {from, to} → one MP4, with the seconds covered, the gaps and a download link.
+// Each dialog element announces what it made: "snapshot-kept" and "clip-exported" (detail: the API's answer),
+// so the page's snapshot strip and clip list can show it.
 
 import { ApiError, getBlob, postJson, rfc3339 } from "./api.js";
 import { formatClock } from "./timeline.js";
@@ -84,6 +86,7 @@ export class SnapshotDialog {
     try {
       const snapshot = await postJson(`${this.base}/snapshots`);
       this.status.replaceChildren("Kept on the server: ", link(snapshot.url, `snapshot of ${new Date(snapshot.taken_at).toLocaleString()}`));
+      this.dialog.dispatchEvent(new CustomEvent("snapshot-kept", { detail: snapshot }));
     } catch (error) {
       this.status.textContent = `Not kept: ${describe(error)}`;
     } finally {
@@ -143,8 +146,10 @@ export class ClipDialog {
     this.result.hidden = true;
     this.status.textContent = "Exporting…";
     try {
-      this.show(await postJson(this.url, { from: rfc3339(from), to: rfc3339(to) }));
+      const clip = await postJson(this.url, { from: rfc3339(from), to: rfc3339(to) });
+      this.show(clip);
       this.status.textContent = "";
+      this.dialog.dispatchEvent(new CustomEvent("clip-exported", { detail: clip }));
     } catch (error) {
       this.status.textContent = `Not exported: ${describe(error)}`;
     } finally {

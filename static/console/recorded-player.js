@@ -3,6 +3,8 @@
 // segments and gaps; the picture's wall-clock time comes from EXT-X-PROGRAM-DATE-TIME (hls.playingDate).
 // H.265 footage is detected from the segment's codec before loading: the browser cannot decode it, so
 // the page offers the segment download instead.
+// Recorded AAC audio plays along: the segments' init sections keep their audio track, and the "audio" event
+// ({hasAudio}) tells the page whether there is sound to offer (the element itself starts muted).
 
 import { getJson, rfc3339 } from "./api.js";
 import { canPlay } from "./live-player.js";
@@ -20,6 +22,13 @@ export function isHevc(codec) {
   return codec === "hevc" || codec === "h265";
 }
 
+/** Whether hls.js's BUFFER_CODECS tracks carry sound (muxed fMP4 comes as one "audiovideo" track). */
+export function hasAudioTrack(tracks) {
+  if (!tracks) return false;
+  if (tracks.audio) return true;
+  return Boolean(tracks.audiovideo && /mp4a|ac-3|ec-3|opus|flac|mp3/i.test(tracks.audiovideo.codec || ""));
+}
+
 export class RecordedPlayer extends EventTarget {
   constructor(video, api, cameraId) {
     super();
@@ -27,6 +36,7 @@ export class RecordedPlayer extends EventTarget {
     this.api = api;
     this.cameraId = cameraId;
     this.hls = null;
+    this.hasAudio = false;
     this.rate = 1;
     this.generation = 0;
     this.recovered = false;
@@ -83,8 +93,10 @@ export class RecordedPlayer extends EventTarget {
     this.hls = hls;
     this.segment = segment;
     this.recovered = false;
+    this.setAudio(Boolean(segment.has_audio)); // a first guess; the init section decides (BUFFER_CODECS)
     hls.on(Hls.Events.ERROR, (_, data) => this.onError(hls, data));
     hls.on(Hls.Events.MANIFEST_PARSED, () => this.video.play().catch(() => {}));
+    hls.on(Hls.Events.BUFFER_CODECS, (_, tracks) => hls === this.hls && this.setAudio(hasAudioTrack(tracks)));
     const url = `${this.api}/cameras/${encodeURIComponent(this.cameraId)}/playlist.m3u8?at=${encodeURIComponent(rfc3339(at))}`;
     hls.loadSource(url);
     hls.attachMedia(this.video);
@@ -113,6 +125,12 @@ export class RecordedPlayer extends EventTarget {
     this.setState(state, detail);
   }
 
+  setAudio(hasAudio) {
+    if (hasAudio === this.hasAudio) return;
+    this.hasAudio = hasAudio;
+    this.dispatchEvent(new CustomEvent("audio", { detail: { hasAudio } }));
+  }
+
   setRate(rate) {
     this.rate = rate;
     this.video.defaultPlaybackRate = rate; // survives hls.js re-attaching the media
@@ -124,6 +142,7 @@ export class RecordedPlayer extends EventTarget {
     if (!this.hls) return;
     this.hls.destroy();
     this.hls = null;
+    this.setAudio(false);
     this.video.defaultPlaybackRate = 1; // the live view shares the element and must play at 1×
     this.video.removeAttribute("src");
     this.video.load();

@@ -110,6 +110,11 @@ def test_camera_page_live_view_is_live_and_the_timeline_plays_recordings_across_
         wait_for(page, TIMELINE_LOADED)
         assert page.locator("#timeline rect.range").count() >= 1
         assert page.locator("#legend li[data-key=range]").is_visible()
+        # Recording for under a minute: the rest of the 24 h is "not recorded yet" and the segment being
+        # written is "recording now", neither of them a gap (no "stream error", no "reason unknown" sliver).
+        assert page.locator("#timeline rect.gap").count() == 0, page.text_content("#legend")
+        assert page.locator("#timeline rect[data-kind=not_recorded_yet]").count() == 1
+        assert page.locator("#legend li[data-key=not_recorded_yet]").text_content() == "not recorded yet"
         screenshot(page, "console-camera-live")
 
         segments = system.segments()
