@@ -6,6 +6,8 @@
   heartbeat is fresher than 2 × NVR_RECORDER_LEASE_SECONDS;
 * task_cluster — no enabled django-q2 schedule is overdue by more than 2 minutes (the cluster's
   scheduler advances `next_run` about every 30 s, so an overdue row means no cluster is running);
+* shared_storage — every live recorder's token in the recordings folder reads back here (all hosts must
+  mount the same folder; README "Several hosts");
 * recording_percent — only when NVR_READYZ_MIN_RECORDING_PERCENT > 0: the share of cameras that
   should be recording now (deliberately idle ones excluded) that are in state `recording`.
 """
@@ -23,7 +25,7 @@ from django_q.conf import Conf
 from django_q.models import Schedule
 
 from cameras.models import Camera
-from recording.health import fresh_recorders
+from recording.health import fresh_recorders, unshared_recorders
 from recording.models import CameraState
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,13 @@ def check_recorders(now) -> str:
     return "ok"
 
 
+def check_shared_storage(now) -> str:
+    unshared = unshared_recorders(now)
+    if unshared:
+        raise NotReady("recordings_not_shared", recorders=unshared)
+    return "ok"
+
+
 def check_task_cluster(now) -> str:
     ours = Q(cluster__isnull=True) | Q(cluster=Conf.CLUSTER_NAME)
     counts = Schedule.objects.filter(ours, next_run__isnull=False).exclude(repeats=0).aggregate(
@@ -96,6 +105,7 @@ def _run_checks(checks: dict) -> None:
     checks["database"] = check_database()
     now = timezone.now()
     checks["recorders"] = check_recorders(now)
+    checks["shared_storage"] = check_shared_storage(now)
     checks["task_cluster"] = check_task_cluster(now)
     pct = check_recording_percent()
     if pct is not None:

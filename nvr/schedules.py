@@ -44,10 +44,7 @@ def table() -> list[Periodic]:
         Periodic("recording.health_check", "recording.tasks.health_check", minutes(settings.NVR_HEALTH_INTERVAL_S)),
         Periodic("recording.orphan_pass", "recording.tasks.orphan_pass", 60),
         Periodic("recording.expire_gaps", "recording.tasks.expire_gaps", 15),
-        # Runs up to two minutes firing each snapshot schedule on its second (the cluster looks at
-        # schedules only every ~30 s); a newer run takes over from an older one.
-        Periodic("recording.snapshot_clock", "recording.snapshot_tasks.snapshot_clock", 1),
-        Periodic("recording.prune_clips", "recording.snapshot_tasks.prune_clips", 15),
+        Periodic("recording.prune_clips", "recording.tasks.prune_clips", 15),
         Periodic("ai.prune_history", "ai.tasks.prune_history", 60),
         Periodic("accounts.prune_audit_log", "accounts.tasks.prune_audit_log", 60),
     ]

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from nvr import eventlog
+from recording import leases
 from recording.models import CameraState, CameraStatus, RecorderProcess
 
 STALE_MIN_SEGMENT_SECONDS, STALE_FACTOR, STALE_MIN_SECONDS = 10, 3, 30
@@ -79,6 +80,24 @@ def report_lost_recorders(now: datetime | None = None) -> list[str]:
                 "threshold_seconds": 2 * settings.NVR_RECORDER_LEASE_SECONDS,
             }, now=now)
     return lost
+
+
+def unshared_recorders(now: datetime | None = None) -> list[str]:
+    """Live recorders whose storage mark this host cannot read: its recordings folder is not theirs.
+
+    Playback, stills, clips, retention and backups on any host read the files a recorder wrote, so every
+    host must mount the same recordings folder (README, "Several hosts"); /readyz checks it on each.
+    """
+    rows = fresh_recorders(now or timezone.now()).exclude(storage_token="").values_list("id", "storage_token")
+    unshared = []
+    for recorder_id, token in rows:
+        try:
+            seen = leases.storage_mark_path(recorder_id).read_text()
+        except OSError:
+            seen = None
+        if seen != token:
+            unshared.append(recorder_id)
+    return unshared
 
 
 def run_health_check(now: datetime | None = None) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -105,6 +106,16 @@ def salvage_camera(camera_id: str, gap_reason: str) -> list[Segment]:
     return rows
 
 
+STRAY_MIN_AGE_S = 60.0
+
+
+def _mtime(path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("inf")  # vanished: not ours to index
+
+
 def reconcile_camera_files(camera_id: str, gap_reason: str = "stream_error") -> tuple[int, int]:
     """Index closed `.mp4` files without a row (e.g. refills) and drop rows whose file vanished.
 
@@ -114,7 +125,10 @@ def reconcile_camera_files(camera_id: str, gap_reason: str = "stream_error") -> 
     files = {p.relative_to(root).as_posix(): p for p in sorted((root / camera_id).glob("*/*/*/*.mp4"))}
     known = set(Segment.objects.filter(camera_id=camera_id).values_list("path", flat=True))
     indexed = 0
+    settled = time.time() - STRAY_MIN_AGE_S
     for relpath in sorted(set(files) - known):
+        if _mtime(files[relpath]) > settled:
+            continue  # just closed: the recorder indexes it itself (with the right gap reason)
         probed = probe_segment_file(files[relpath], root)
         if probed is not None and probed.camera_id == camera_id and index_segment(probed, gap_reason):
             indexed += 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import secrets
 import socket
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from recording.models import CameraStatus, RecorderProcess
 
+log = logging.getLogger(__name__)
 VERSION = "0.3.0"
 
 
@@ -46,6 +49,29 @@ def lease_ttl() -> timedelta:
     return timedelta(seconds=settings.NVR_RECORDER_LEASE_SECONDS)
 
 
+STORAGE_MARKS = ".recorders"
+
+
+def storage_mark_path(recorder_id: str, root: Path | None = None) -> Path:
+    """Where a recorder leaves its token in the recordings folder (named by a hash: ids are free text)."""
+    root = Path(root or settings.NVR_RECORDINGS_DIR)
+    return root / STORAGE_MARKS / hashlib.sha256(recorder_id.encode()).hexdigest()[:16]
+
+
+def write_storage_mark(recorder_id: str, token: str) -> None:
+    """Leave (or restore) this recorder's token where every web, task and recorder host must see it."""
+    path = storage_mark_path(recorder_id)
+    try:
+        if path.is_file() and path.read_text() == token:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(path.name + ".part")
+        part.write_text(token)
+        part.replace(path)
+    except OSError as exc:  # a full or read-only disk: /readyz on the other hosts says so
+        log.warning("cannot write the storage mark %s: %s", path, exc)
+
+
 def register_recorder(recorder_id: str, now=None) -> RecorderProcess:
     """Announce this process; refuses when a live twin on this host runs under the same identity."""
     now = now or timezone.now()
@@ -54,9 +80,11 @@ def register_recorder(recorder_id: str, now=None) -> RecorderProcess:
     if twin is not None and _running_recorder(twin.pid):
         raise RecorderIdInUse(f"recorder id {recorder_id!r} is in use by process {twin.pid} on this host; "
                               "give each recorder sharing a data directory its own NVR_RECORDER_ID")
+    token = secrets.token_hex(16)
+    write_storage_mark(recorder_id, token)
     row, _ = RecorderProcess.objects.update_or_create(id=recorder_id, defaults={
         "hostname": socket.gethostname(), "pid": os.getpid(), "version": VERSION, "started_at": now,
-        "heartbeat_at": now, "stopped_at": None, "cameras_claimed": 0, "cameras_recording": 0,
+        "heartbeat_at": now, "stopped_at": None, "cameras_claimed": 0, "cameras_recording": 0, "storage_token": token,
     })
     return row
 

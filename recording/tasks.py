@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recording import health, pruning
+from recording import clips, health, pruning
 
 
 def retention_sweep() -> dict:
@@ -24,3 +24,8 @@ def expire_gaps() -> dict:
 def health_check() -> dict:
     """Stale recording cameras → `error`; recorders that stopped beating are reported once."""
     return health.run_health_check()
+
+
+def prune_clips() -> dict:
+    """Delete expired clips (48 h) and sweep clip files no row knows."""
+    return {"expired": clips.prune_expired_clips(), "orphans": clips.sweep_orphan_files()}

@@ -1,9 +1,14 @@
 """The recorder supervisor: claims cameras by lease, runs their pipelines in worker processes, owns the DB side.
 
-One loop, split into single-step methods: `drain_events` (what pipelines report → index, status, events),
-`heartbeat` (beat + renew leases), `reconcile` (database → desired pipelines), `check_workers` (crashed
-workers are restarted), `reconcile_files` (periodic index/file consistency). Only this process writes the
-status rows of the cameras it holds, and every such write is fenced by the lease.
+One loop, split into single-step methods that each say whether they did work: `drain_events` (what
+pipelines report → index, status, events), `heartbeat` (beat + renew leases), `reconcile` (database →
+desired pipelines), `check_workers` (crashed workers are restarted), `fire_snapshots` (snapshot schedules
+on their second), `reconcile_files` (periodic index/file consistency, in a thread of its own). Only this
+process writes the status rows of the cameras it holds, and every such write is fenced by the lease.
+
+The once-a-second reconcile is cheap: one aggregate query tells whether cameras or schedules changed
+(`config_stamp`; they are reloaded only then, and fully once a minute) and one reads the few cameras with
+an open trigger or a live viewer; plans are recomputed from memory.
 
 The database may go away (PostgreSQL restarted, SQLite locked by a long writer): workers never touch it and
 keep recording; the supervisor keeps what they report in order (`backlog`), retries with backoff, and
@@ -25,16 +30,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cameras.models import Camera
+from recording.recorder.snapshot_firer import SnapshotFirer
 from cameras.stream_urls import StreamSource, mask_credentials, record_url
 from nvr import eventlog
 from recording import indexing, leases, pruning
 from recording import schedule as schedules
 from recording.failures import describe_failure
-from recording.models import CameraState, CameraStatus, RecordSchedule, clip_error
+from recording.models import CameraState, CameraStatus, RecordSchedule, SnapshotSchedule, clip_error
 from recording.recorder.pipeline import PipelineConfig
 from recording.recorder.plan import GapMarks, Plan, lease_target, plan_camera, reason_after_takeover
 from recording.recorder.worker import worker_main
@@ -50,6 +56,7 @@ RECOVERED_AFTER_S = 10.0  # a camera counts as back once a connection has stayed
 DATABASE_AWAY = (OperationalError, InterfaceError)
 DB_RETRY_START_S, DB_RETRY_MAX_S = 1.0, 15.0
 BACKLOG_LIMIT = 200_000  # worker events kept while the database is away (stats are dropped first)
+FULL_RELOAD_S = 60.0  # cameras and schedules are re-read at least this often, changed or not
 NO_URL = "no RTSP URL: set address+credentials or an explicit stream URL"
 
 
@@ -117,6 +124,14 @@ class Supervisor:
         self._next = {"heartbeat": 0.0, "reconcile": 0.0, "files": 0.0}
         self.backlog: deque = deque()  # worker events not yet applied to the database, oldest first
         self.freeing: threading.Thread | None = None  # the emergency retention pass after "disk full"
+        self.reconciling_files: threading.Thread | None = None
+        self.snapshots = SnapshotFirer()
+        self.live_recorders = 1  # fresh heartbeats seen at the last beat (this one included)
+        self.storage_token = ""
+        self.stamp: tuple | None = None  # config_stamp() of what `cameras` and `schedules` were loaded from
+        self.reload_at = 0.0
+        self.cameras: dict[str, Camera] = {}
+        self.schedules: dict[str, list] = {}  # record schedules of scheduled cameras
         self.disk_freed = threading.Event()
         self.database_away_since: float | None = None
         self.db_retry_s = DB_RETRY_START_S
@@ -125,7 +140,7 @@ class Supervisor:
     # --- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        leases.register_recorder(self.id)
+        self.storage_token = leases.register_recorder(self.id).storage_token
         log.info("recorder %s started (cameras per worker: %d, lease %ds)", self.id,
                  settings.NVR_RECORDER_CAMERAS_PER_WORKER, settings.NVR_RECORDER_LEASE_SECONDS)
 
@@ -137,9 +152,17 @@ class Supervisor:
                 if self.clock() < self.db_retry_at:
                     self.collect(min(settings.NVR_RECORDER_POLL_SECONDS, self.db_retry_at - self.clock()))
                     continue
-                self.guarded(self.step, settings.NVR_RECORDER_POLL_SECONDS)
+                self.guarded(self.step, self.wait_budget())
         finally:
             self.shutdown()
+
+    def wait_budget(self) -> float:
+        """How long the loop may wait for worker events: the poll interval, or less when a snapshot is due."""
+        wait = settings.NVR_RECORDER_POLL_SECONDS
+        due = self.snapshots.next_due(timezone.now())
+        if due is not None:
+            wait = min(wait, max(0.0, (due - timezone.now()).total_seconds()))
+        return wait
 
     def guarded(self, step, *args) -> bool:
         """Run one step; if the database is away, note it and schedule a retry (False) instead of dying."""
@@ -197,6 +220,7 @@ class Supervisor:
             did_work |= self.reconcile()
         did_work |= self.check_workers()
         did_work |= self.retry_disk_full()
+        did_work |= self.snapshots.fire_due()
         if now_s >= self._next["files"]:
             self._next["files"] = now_s + settings.NVR_RECONCILE_INTERVAL_S
             did_work |= self.reconcile_files()
@@ -205,6 +229,7 @@ class Supervisor:
     def shutdown(self) -> None:
         """Close every open segment (index it), record why the next hole happens, release the leases."""
         log.info("recorder %s stopping: closing %d camera(s)", self.id, len(self.runs))
+        self.snapshots.close()
         now = timezone.now()
         for run in self.runs.values():
             run.marks.mark(now, "recorder_down")
@@ -288,9 +313,11 @@ class Supervisor:
         try:
             indexing.index_segment(segment, marks.reason_before(segment.start, fallback="recorder_down"))
         except IntegrityError:
-            # The camera was deleted while its last segment was being closed: nothing to index it under.
-            log.info("camera %s: dropping segment of a deleted camera", camera_id)
-            (indexing.recordings_root() / segment.relpath).unlink(missing_ok=True)
+            if Camera.objects.filter(pk=camera_id).exists():
+                log.info("camera %s: %s was indexed meanwhile", camera_id, segment.relpath)  # by a file reconcile
+            else:  # the camera was deleted while its last segment was being closed: nothing to index it under
+                log.info("camera %s: dropping segment of a deleted camera", camera_id)
+                (indexing.recordings_root() / segment.relpath).unlink(missing_ok=True)
             return
         marks.forget_before(segment.start)
         if run is not None and run.plan is not None and run.plan.recording and run.connected:
@@ -408,6 +435,7 @@ class Supervisor:
         now = timezone.now()
         recording = sum(1 for run in self.runs.values() if run.connected and run.plan and run.plan.recording)
         leases.beat(self.id, len(self.runs), recording, now)
+        leases.write_storage_mark(self.id, self.storage_token)  # restored if someone cleaned the folder
         held = leases.renew(self.id, self.runs.keys(), now)
         lost = set(self.runs) - held
         for camera_id in lost:
@@ -418,7 +446,8 @@ class Supervisor:
 
     def shed(self, now) -> bool:
         """Hand one camera over when we hold more than our share (another recorder joined); one per beat."""
-        target = lease_target(self.wanted_count, leases.live_recorder_count(now))
+        self.live_recorders = leases.live_recorder_count(now)  # counted once per heartbeat
+        target = lease_target(self.wanted_count, self.live_recorders)
         if len(self.runs) <= max(target, 1):
             return False
         run = self.runs.pop(sorted(self.runs)[-1])
@@ -433,43 +462,53 @@ class Supervisor:
 
     def reconcile(self) -> bool:
         now = timezone.now()
-        # Secrets stay deferred in this once-a-second query; pipeline_config() loads them only after an edit.
-        cameras = {c.pk: c for c in Camera.objects.select_related("status").defer(*SECRET_FIELDS)}
-        did_work = False
+        did_work = self.load_config()
+        cameras = self.cameras
         for camera_id in [c for c in self.runs if c not in cameras]:
             self.stop_pipeline(self.runs.pop(camera_id))  # deleted: its status row went with it
             did_work = True
-        plans = self.plans(cameras.values(), now)
+        plans = self.plans(cameras.values(), now, status_signals(now))
         for camera_id, plan in plans.items():
             if camera_id in self.runs:
                 did_work |= self.apply(self.runs[camera_id], cameras[camera_id], plan, now)
         did_work |= self.claim_more(cameras, plans, now)
         return did_work
 
-    def plans(self, cameras, now) -> dict[str, Plan]:
+    def load_config(self) -> bool:
+        """Re-read cameras and schedules when `config_stamp` says they changed (and once a minute anyway)."""
+        stamp = config_stamp()
+        if stamp == self.stamp and self.clock() < self.reload_at:
+            return False
+        # Secrets stay deferred; pipeline_config() loads them only after an edit.
+        self.cameras = {c.pk: c for c in Camera.objects.defer(*SECRET_FIELDS)}
+        scheduled = [c.pk for c in self.cameras.values() if c.record_mode in ("scheduled", "scheduled_event")]
+        self.schedules = {}
+        for row in RecordSchedule.objects.filter(camera_id__in=scheduled, enabled=True):
+            self.schedules.setdefault(row.camera_id, []).append(row)
+        self.snapshots.load()
+        self.stamp, self.reload_at = stamp, self.clock() + FULL_RELOAD_S
+        return True
+
+    def plans(self, cameras, now, signals: dict[str, tuple]) -> dict[str, Plan]:
+        """Each camera's plan; `signals` holds (trigger_until, live_wanted_until) of the cameras that have one."""
         if not settings.NVR_RECORDER_ENABLED:
             return {}
-        scheduled = [c.pk for c in cameras if c.record_mode in ("scheduled", "scheduled_event")]
-        by_camera: dict[str, list] = {}
-        for row in RecordSchedule.objects.filter(camera_id__in=scheduled, enabled=True):
-            by_camera.setdefault(row.camera_id, []).append(row)
         zone = schedules.schedule_zone()
         result = {}
         for camera in cameras:
-            status = getattr(camera, "status", None)
-            watched = status is not None and status.live_wanted_until is not None and status.live_wanted_until > now
+            trigger_until, wanted_until = signals.get(camera.pk, (None, None))
+            watched = wanted_until is not None and wanted_until > now
             result[camera.pk] = plan_camera(
                 should_record=camera.should_record, mode=camera.record_mode,
-                in_schedule=schedules.is_active(by_camera.get(camera.pk, []), now, zone),
-                trigger_until=status.trigger_until if status else None, now=now,
-                live_wanted=camera.enabled and (camera.live_warm or watched),
+                in_schedule=schedules.is_active(self.schedules.get(camera.pk, []), now, zone),
+                trigger_until=trigger_until, now=now, live_wanted=camera.enabled and (camera.live_warm or watched),
             )
         return result
 
     def claim_more(self, cameras, plans, now) -> bool:
         wanted = [cid for cid, plan in plans.items() if plan.run or plan.idle_state == "idle_schedule"]
         self.wanted_count = len(wanted)
-        target = lease_target(len(wanted), leases.live_recorder_count(now))
+        target = lease_target(len(wanted), self.live_recorders)
         did_work = False
         for camera_id in sorted(wanted, key=lambda cid: (-cameras[cid].priority, cid)):
             if len(self.runs) >= target:
@@ -601,8 +640,44 @@ class Supervisor:
         return bool(dead)
 
     def reconcile_files(self) -> bool:
-        did_work = False
-        for camera_id, run in list(self.runs.items()):
-            indexed, dropped = indexing.reconcile_camera_files(camera_id, run.marks.reason_before(timezone.now()))
-            did_work |= bool(indexed or dropped)
-        return did_work
+        """Start the periodic file/index consistency pass in a thread: walking folders never stalls the loop."""
+        if self.backlog or (self.reconciling_files is not None and self.reconciling_files.is_alive()):
+            return False  # segments waiting in the backlog are indexed by their own events first
+        now = timezone.now()
+        held = [(camera_id, run.marks.reason_before(now)) for camera_id, run in self.runs.items()]
+        self.reconciling_files = threading.Thread(target=self._reconcile_files, args=(held,),
+                                                  name="reconcile-files", daemon=True)
+        self.reconciling_files.start()
+        return True
+
+    @staticmethod
+    def _reconcile_files(held: list[tuple[str, str]]) -> None:
+        try:
+            for camera_id, reason in held:
+                indexing.reconcile_camera_files(camera_id, reason)
+        except Exception:  # the database away, a folder unreadable: the next pass tries again
+            log.warning("file reconcile pass failed", exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+
+def config_stamp() -> tuple:
+    """Changes to cameras, record and snapshot schedules, in one aggregate query (newest edit and row count).
+
+    Every change goes through a model save (auto `updated_at`) or adds/deletes a row; bulk `update()`s
+    that bypass `updated_at` are caught by the supervisor's full reload once a minute.
+    """
+    parts = []
+    for model in (Camera, RecordSchedule, SnapshotSchedule):
+        table = connection.ops.quote_name(model._meta.db_table)
+        parts.append(f"(SELECT MAX(updated_at) FROM {table}), (SELECT COUNT(*) FROM {table})")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return tuple(cursor.fetchone())
+
+
+def status_signals(now) -> dict[str, tuple]:
+    """(trigger_until, live_wanted_until) of the cameras with an open trigger or a live viewer (usually few)."""
+    rows = CameraStatus.objects.filter(Q(trigger_until__gt=now) | Q(live_wanted_until__gt=now)).values_list(
+        "camera_id", "trigger_until", "live_wanted_until")
+    return {camera_id: (trigger, wanted) for camera_id, trigger, wanted in rows}

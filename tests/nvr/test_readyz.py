@@ -28,7 +28,7 @@ def schedule(next_run_offset: timedelta, **fields) -> Schedule:
 
 def test_an_empty_system_is_ready_without_credentials(anon_client, db):
     assert ready(anon_client) == (200, {"ready": True, "checks": {
-        "database": "ok", "recorders": "not_required", "task_cluster": "no_schedules"}})
+        "database": "ok", "recorders": "not_required", "shared_storage": "ok", "task_cluster": "no_schedules"}})
 
 
 def test_cameras_to_record_need_a_fresh_recorder_heartbeat(anon_client, camera, settings):
@@ -54,7 +54,7 @@ def test_no_recorder_is_needed_when_recording_is_off(anon_client, db, settings):
     make_camera("cam3")
     settings.NVR_RECORDER_ENABLED = False
     assert ready(anon_client) == (200, {"ready": True, "checks": {
-        "database": "ok", "recorders": "not_required", "task_cluster": "no_schedules"}})
+        "database": "ok", "recorders": "not_required", "shared_storage": "ok", "task_cluster": "no_schedules"}})
 
 
 def test_an_overdue_schedule_means_no_task_cluster(anon_client, db):

@@ -175,3 +175,21 @@ def test_live_warm_keeps_a_camera_that_does_not_record_connected(system):
     code, body = api.call("PATCH", f"/cameras/{camera_id}", {"live_warm": False})
     assert code == 200, body
     wait_until(lambda: live_tap(server, camera_id) == "", 45, "the warm connection closed")
+
+
+def test_the_recorder_fires_snapshot_schedules_itself_from_its_own_frames(system):
+    server, api, camera, garbage, mirror = system  # no task cluster runs in this system: only the recorder
+    camera_id = api.add_camera("Porch", camera.url, segment_seconds=4)
+    sessions = wait_until(lambda: api.health(camera_id)["state"] == "recording" and camera.rtsp_sessions(), 30,
+                          "recording")
+    code, body = api.post(f"/cameras/{camera_id}/snapshot-schedules", {"interval_seconds": 5})
+    assert code == 201, body
+    shots = wait_until(lambda: len(api.get(f"/cameras/{camera_id}/snapshots?limit=50")) >= 3, 30,
+                       "three scheduled snapshots")
+    assert shots
+    taken = sorted(s["taken_at"] for s in api.get(f"/cameras/{camera_id}/snapshots?limit=50"))
+    from nvr.api.fields import parse_rfc3339
+
+    steps = [(parse_rfc3339(b) - parse_rfc3339(a)).total_seconds() for a, b in zip(taken, taken[1:])]
+    assert all(4.0 <= step <= 6.0 for step in steps), steps  # on their second, from the recorder's keyframes
+    assert camera.rtsp_sessions() <= sessions  # no extra connection to the camera for the pictures

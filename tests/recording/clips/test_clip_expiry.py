@@ -1,4 +1,4 @@
-"""Clip expiry (48 h) and the sweep of clip files no row knows: `recording.snapshot_tasks.prune_clips`."""
+"""Clip expiry (48 h) and the sweep of clip files no row knows: `recording.tasks.prune_clips`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.principal import SYSTEM
-from recording import clips, snapshot_tasks
+from recording import clips, tasks
 from recording.models import Clip
 from tests.recording.clips.footage import make_footage
 from tests.recording.conftest import T0
@@ -30,9 +30,9 @@ def test_clips_are_deleted_48_hours_after_export(camera):
     clip = exported(camera)
     path = clips.clip_file(clip)
     with time_machine.travel(timezone.now() + timedelta(hours=47), tick=False):
-        assert snapshot_tasks.prune_clips()["expired"] == 0
+        assert tasks.prune_clips()["expired"] == 0
     with time_machine.travel(timezone.now() + timedelta(hours=48, seconds=1), tick=False):
-        assert snapshot_tasks.prune_clips()["expired"] == 1
+        assert tasks.prune_clips()["expired"] == 1
     assert not Clip.objects.exists() and not path.exists()
 
 
@@ -45,9 +45,9 @@ def test_old_files_without_a_row_are_swept_but_fresh_ones_are_left(camera):
     fresh.write_bytes(b"an export finishing right now")
     two_hours_ago = time.time() - 7200
     os.utime(stale, (two_hours_ago, two_hours_ago))
-    assert snapshot_tasks.prune_clips() == {"expired": 0, "orphans": 1}
+    assert tasks.prune_clips() == {"expired": 0, "orphans": 1}
     assert not stale.exists() and fresh.exists() and clips.clip_file(kept).exists()
 
 
 def test_pruning_with_no_clips_folder_is_a_no_op(db):
-    assert snapshot_tasks.prune_clips() == {"expired": 0, "orphans": 0}
+    assert tasks.prune_clips() == {"expired": 0, "orphans": 0}

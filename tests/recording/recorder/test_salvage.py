@@ -123,3 +123,24 @@ def test_probing_a_stray_closed_segment(fragmented, tmp_path):
     empty.write_bytes(b"")
     assert probe_segment_file(empty, tmp_path) is None
     assert probe_segment_file(tmp_path / "elsewhere.mp4", tmp_path) is None
+
+
+@pytest.mark.django_db
+def test_the_file_reconcile_indexes_a_stray_segment_only_once_it_has_settled(fragmented, settings):
+    import os
+    import time
+
+    from recording import indexing
+    from recording.models import Segment
+    from tests.conftest import make_camera
+
+    make_camera("cam1")
+    path = settings.NVR_RECORDINGS_DIR / "cam1/2026/11/24/20261124T101500Z.mp4"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(fragmented[0])
+    # Just closed: the recorder's own event indexes it (a reconcile racing it would pick the wrong gap reason).
+    assert indexing.reconcile_camera_files("cam1") == (0, 0)
+    old = time.time() - indexing.STRAY_MIN_AGE_S - 1
+    os.utime(path, (old, old))
+    assert indexing.reconcile_camera_files("cam1") == (1, 0)
+    assert Segment.objects.get().path == "cam1/2026/11/24/20261124T101500Z.mp4"

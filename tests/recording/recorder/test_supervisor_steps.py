@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ai.models import Event
 from recording.models import CameraState, CameraStatus
-from recording.recorder.supervisor import RECOVERED_AFTER_S, CameraRun, Supervisor
+from recording.recorder.supervisor import RECOVERED_AFTER_S, CameraRun, Supervisor, status_signals
 from recording.recorder.plan import Plan
 from tests.conftest import make_camera
 from tests.recording.conftest import make_record_schedule
@@ -104,18 +104,22 @@ def test_a_watched_camera_outside_its_schedule_is_connected_without_recording(su
     make_record_schedule(camera, days=(), time_start="00:00", time_end="00:01")
     now = timezone.now()
     CameraStatus.objects.create(camera=camera, live_wanted_until=now + timedelta(seconds=10))
-    cameras = list(type(camera).objects.select_related("status"))
-    plan = supervisor.plans(cameras, now)["cam1"]
+    supervisor.load_config()
+    signals = status_signals(now)
+    plan = supervisor.plans(supervisor.cameras.values(), now, signals)["cam1"]
     assert plan == Plan(True, False, "idle_schedule", "schedule_off", live_only=True)
-    later = supervisor.plans(cameras, now + timedelta(seconds=11))["cam1"]
-    assert later == Plan(False, False, "idle_schedule", "schedule_off")
+    later = now + timedelta(seconds=11)
+    assert status_signals(later) == {}
+    assert supervisor.plans(supervisor.cameras.values(), later, status_signals(later))["cam1"] == Plan(
+        False, False, "idle_schedule", "schedule_off")
 
 
 def test_live_warm_keeps_a_camera_that_does_not_record_connected(supervisor):
     make_camera("warm", record_enabled=False, live_warm=True)
     make_camera("off", enabled=False, live_warm=True)
-    cameras = list(type(make_camera("plain", record_enabled=False)).objects.all())
-    plans = supervisor.plans(cameras, timezone.now())
+    make_camera("plain", record_enabled=False)
+    supervisor.load_config()
+    plans = supervisor.plans(supervisor.cameras.values(), timezone.now(), {})
     assert plans["warm"] == Plan(True, False, "disabled", "disabled", live_only=True)
     assert plans["off"].run is False  # a disabled camera is not watched
     assert plans["plain"].run is False
@@ -127,3 +131,27 @@ def test_a_live_only_failure_keeps_the_deliberate_hole(supervisor):
     assert run.marks.reason_before(timezone.now() + timedelta(seconds=5), fallback="none") == "none"
     status = CameraStatus.objects.get(pk="cam1")
     assert status.gap_reason == "schedule_off" and status.state == CameraState.OFFLINE
+
+
+def test_cameras_and_schedules_are_reloaded_only_when_they_change(supervisor, django_assert_num_queries):
+    camera = make_camera("cam1", record_mode="scheduled")
+    assert supervisor.load_config() is True
+    with django_assert_num_queries(1):  # the aggregate stamp, nothing else
+        assert supervisor.load_config() is False
+    make_record_schedule(camera, days=(0, 1, 2, 3, 4, 5, 6), time_start="00:00", time_end="24:00")
+    assert supervisor.load_config() is True and len(supervisor.schedules["cam1"]) == 1
+    camera.name = "Renamed"
+    camera.save()
+    assert supervisor.load_config() is True and supervisor.cameras["cam1"].name == "Renamed"
+    camera.delete()
+    assert supervisor.load_config() is True and supervisor.cameras == {}
+    supervisor.clock.now += 61  # and once a minute whatever the stamp says
+    assert supervisor.load_config() is True
+
+
+def test_a_reconcile_of_unchanged_cameras_costs_two_small_queries(supervisor, django_assert_num_queries):
+    for n in range(20):
+        make_camera(f"cam{n}", enabled=False)
+    supervisor.reconcile()
+    with django_assert_num_queries(2):  # the stamp and the open triggers / live viewers
+        supervisor.reconcile()

@@ -1,8 +1,7 @@
-"""The snapshot clock: schedules fired on time, claimed once, failures stamped, handing over to the next run."""
+"""Snapshot schedules fired by the recorder (recording.recorder.snapshot_firer): on time, claimed once, failures stamped."""
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -11,9 +10,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone as dj_timezone
 
-from recording import snapshot_tasks
 from recording.models import Snapshot, SnapshotSchedule
-from recording.snapshot_tasks import SnapshotClock, due_time, fire_stamp
+from recording.recorder.snapshot_firer import SnapshotFirer, claim, due_time, fire_stamp
 from tests.conftest import make_camera
 from tests.peers.rtsp import free_ports, gst_camera  # noqa: F401  (fixture)
 from tests.recording.conftest import make_snapshot_schedule
@@ -47,13 +45,27 @@ def due_in(seconds: float) -> datetime:
     return dj_timezone.now() + timedelta(seconds=seconds)
 
 
+def run_firer(seconds: float) -> SnapshotFirer:
+    """Drive a firer as the supervisor's loop does (load, then fire whatever is due), then let captures end."""
+    firer = SnapshotFirer()
+    firer.load()
+    stop_at = time.monotonic() + seconds
+    while time.monotonic() < stop_at:
+        firer.fire_due()
+        due = firer.next_due(dj_timezone.now())
+        wait = 0.2 if due is None else (due - dj_timezone.now()).total_seconds()
+        time.sleep(min(max(wait, 0.0), 0.2, max(0.0, stop_at - time.monotonic())))
+    firer.close(wait=True)
+    return firer
+
+
 @pytest.mark.django_db
 def test_only_one_of_two_racing_claims_wins():
     schedule = make_snapshot_schedule(dead_camera(), interval_seconds=5)
     stamp = dj_timezone.now()
-    assert SnapshotClock.claim(schedule.pk, None, stamp) is True
-    assert SnapshotClock.claim(schedule.pk, None, stamp) is False  # the other clock read the same row
-    assert SnapshotClock.claim(schedule.pk, stamp, stamp + timedelta(seconds=5)) is True
+    assert claim(schedule.pk, None, stamp) is True
+    assert claim(schedule.pk, None, stamp) is False  # the other recorder read the same row
+    assert claim(schedule.pk, stamp, stamp + timedelta(seconds=5)) is True
 
 
 @pytest.mark.django_db(transaction=True)
@@ -61,7 +73,7 @@ def test_failed_captures_are_stamped_and_fired_on_time():
     schedule = make_snapshot_schedule(dead_camera(), interval_seconds=1)  # below the API minimum, to keep the test short
     first_due = due_in(0.3)
     SnapshotSchedule.objects.filter(pk=schedule.pk).update(last_fired_at=first_due - timedelta(seconds=1))
-    report = SnapshotClock(run_seconds=1.6).run()
+    report = run_firer(1.6).report
     assert (report.fired, report.failed, report.captured) == (2, 2, 0)
     assert report.late_max_s < 0.5
     schedule.refresh_from_db()
@@ -76,32 +88,23 @@ def test_disabled_schedules_and_cameras_are_not_fired():
     camera.enabled = False
     camera.save()
     parked = make_snapshot_schedule(camera, interval_seconds=5)
-    report = SnapshotClock(run_seconds=0.3).run()
-    assert report.fired == 0
+    firer = run_firer(0.3)
+    assert firer.report.fired == 0 and firer.next_due(dj_timezone.now()) is None
     assert SnapshotSchedule.objects.get(pk=off.pk).last_fired_at is None
     assert SnapshotSchedule.objects.get(pk=parked.pk).last_fired_at is None
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_enabled_schedules_the_clock_frees_its_worker_at_once():
-    make_snapshot_schedule(dead_camera(), interval_seconds=5, enabled=False)
-    started = time.monotonic()
-    report = snapshot_tasks.snapshot_clock(run_seconds=30)
-    assert report["idle"] and report["fired"] == 0 and time.monotonic() - started < 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_newer_clock_takes_over_from_the_running_one():
-    make_snapshot_schedule(dead_camera(), interval_seconds=300, last_fired_at=dj_timezone.now())
-    older = SnapshotClock(run_seconds=30)
-    runner = threading.Thread(target=older.run)
-    started = time.monotonic()
-    runner.start()
-    time.sleep(0.2)
-    SnapshotClock(run_seconds=0.1).take_baton()
-    runner.join(5)
-    assert not runner.is_alive() and older.report.handed_over
-    assert time.monotonic() - started < 3
+def test_a_schedule_another_recorder_fired_is_not_fired_again():
+    schedule = make_snapshot_schedule(dead_camera(), interval_seconds=300)
+    firer = SnapshotFirer()
+    firer.load()
+    elsewhere = dj_timezone.now()
+    SnapshotSchedule.objects.filter(pk=schedule.pk).update(last_fired_at=elsewhere)  # the other recorder won
+    assert firer.fire_due() is True
+    assert firer.report.fired == 0
+    assert firer.next_due(elsewhere) == elsewhere + timedelta(seconds=300)
+    firer.close()
 
 
 @pytest.mark.slow
@@ -111,9 +114,9 @@ def test_scheduled_snapshots_are_taken_within_a_second_of_their_due_time(gst_cam
     schedule = make_snapshot_schedule(camera, interval_seconds=5)
     first_due = due_in(0.5)
     SnapshotSchedule.objects.filter(pk=schedule.pk).update(last_fired_at=first_due - timedelta(seconds=5))
-    report = snapshot_tasks.snapshot_clock(run_seconds=6.0)
-    assert report["fired"] == 2 and report["captured"] == 2, report
-    assert report["late_max_s"] < 1.0
+    report = run_firer(6.0).report
+    assert report.fired == 2 and report.captured == 2, report
+    assert report.late_max_s < 1.0
     dues = [first_due, first_due + timedelta(seconds=5)]
     taken = list(Snapshot.objects.filter(schedule=schedule).order_by("taken_at"))
     assert len(taken) == 2
