@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 MAX_SLEW = 0.001        # at most 1 ms of correction per second of media (1000 ppm; cameras drift ~10-100 ppm)
-STEP_S = 5.0            # an error this large is a clock step (NTP jump), not drift: correct it at once
+STEP_S = 5.0            # an error this large is a clock step (NTP jump), not drift
+BACK_SLEW = 0.01        # a step back is slewed at 1 % (stepping back would overlap what is already written)
 FREE_WINDOW_S = 10.0    # while nothing is being written, re-estimate the offset over windows this long
 
 
@@ -66,23 +67,33 @@ class ClockMapper:
             self._min_err = math.inf
             self._window_start = media_t
 
-    def cut(self, media_t: float, not_before: float = -math.inf) -> float:
-        """Wall time of a segment boundary at `media_t`, after a bounded correction; the mapping is then fixed.
+    def cut(self, media_t: float, not_before: float = -math.inf) -> tuple[float, float]:
+        """(end of the closing segment, start of the next) at a boundary at `media_t`; the mapping is then fixed.
 
-        A slew never moves the boundary before `not_before` (the cut target it crossed), so a segment
-        cut at 10:15:00 is never named 10:14:59.
+        Usually one instant, after a bounded correction (a slew never moves it before `not_before`, the cut
+        target it crossed, so a segment cut at 10:15:00 is never named 10:14:59). When the NVR clock stepped
+        forward (NTP), the closing segment keeps the timing it was written with and the next one starts at
+        the new time: the step shows as a hole, never as a stretched segment. A step back is slewed at
+        BACK_SLEW instead (stepping back would place new footage over footage already written), and may then
+        name a segment a fraction of a second before the boundary it was cut at.
         """
         err = 0.0 if self._min_err == math.inf else self._min_err
-        limit = self.max_slew * max(0.0, media_t - self._last_cut)
-        if self.free or abs(err) > self.step_s:
+        since = max(0.0, media_t - self._last_cut)
+        before = self.wall(media_t)
+        if self.free:
             step = err
+        elif err > self.step_s:
+            step = err
+        elif err < -self.step_s:  # converging matters more than a name on the second here
+            step = max(err, -BACK_SLEW * since)
         else:
-            step = min(max(err, -limit, not_before - self.wall(media_t)), limit)
+            step = min(max(err, -self.max_slew * since, not_before - before), self.max_slew * since)
         self.offset += step
         self._min_err = math.inf
         self._last_cut = self._window_start = media_t
+        forward_step = not self.free and err > self.step_s
         self.free = False
-        return media_t + self.offset
+        return (before if forward_step else media_t + self.offset), media_t + self.offset
 
     def release(self) -> None:
         """Nothing written depends on the mapping any more (segment closed without a cut)."""
@@ -119,13 +130,18 @@ class SegmentClock:
         """True for the first keyframe on or after the next `segment_seconds` boundary (or UTC midnight)."""
         return self.mapper.wall(key_media_t) >= self.boundary
 
-    def cut(self, key_media_t: float) -> tuple[int, int]:
-        """Close the open segment at this keyframe and open the next one there: (start_ms, end_ms) of the closed."""
+    def cut(self, key_media_t: float) -> tuple[int, int, int]:
+        """Close the open segment at this keyframe and open the next one there.
+
+        (start_ms, end_ms) of the closed segment and the next one's start: equal to end_ms (segments abut)
+        except after a forward clock step.
+        """
         crossed = self.boundary
-        end_ms = round(self.mapper.cut(key_media_t, not_before=crossed) * 1000)
-        span = (self.current_start_ms(), end_ms)
-        self.open(key_media_t, end_ms)
-        self.boundary = next_boundary(max(end_ms / 1000, crossed), self.segment_seconds)
+        end_wall, next_wall = self.mapper.cut(key_media_t, not_before=crossed)
+        end_ms, next_ms = round(end_wall * 1000), round(next_wall * 1000)
+        span = (self.current_start_ms(), end_ms, next_ms)
+        self.open(key_media_t, next_ms)
+        self.boundary = next_boundary(max(next_ms / 1000, crossed), self.segment_seconds)
         return span
 
     def close(self, end_media_t: float) -> tuple[int, int]:

@@ -163,9 +163,9 @@ class Session:
         if self.writer.current is None:
             self._open(dts, t, None)
         elif self.clock.cut_due(t):
-            start_ms, end_ms = self.clock.cut(t)
+            start_ms, end_ms, next_ms = self.clock.cut(t)
             self._close(start_ms, end_ms)
-            self._open(dts, t, end_ms)
+            self._open(dts, t, next_ms)
 
     def _switch(self, wanted: bool) -> None:
         self.writing = wanted

@@ -49,7 +49,7 @@ def simulate(packets, segment_seconds=10):
             clock.open(media_t)
         elif keyframe and clock.cut_due(media_t):
             start_media = clock.start_media
-            start_ms, end_ms = clock.cut(media_t)
+            start_ms, end_ms, _ = clock.cut(media_t)
             spans.append((start_ms, end_ms, media_t - start_media, start_media))
     return spans
 
@@ -95,7 +95,8 @@ def test_a_clock_step_beyond_five_seconds_is_taken_at_once():
     mapper.anchor(0.0, 100.0)
     mapper.cut(10.0)  # a boundary was published: the mapping now only slews
     mapper.observe(20.0, 130.0)  # the NVR clock jumped 10 s ahead (NTP step)
-    assert mapper.cut(20.0) == 130.0
+    # the closing segment keeps its own timing; the next one starts at the new time
+    assert mapper.cut(20.0) == (120.0, 130.0)
 
 
 def test_while_free_the_offset_follows_the_camera_both_ways():
@@ -107,3 +108,37 @@ def test_while_free_the_offset_follows_the_camera_both_ways():
         mapper.observe(float(t), 100.2 + t)
         mapper.refresh(float(t))
     assert abs(mapper.wall(24.0) - 124.2) < 1e-9
+
+
+def stepped(seconds, step_at, step, fps=25, gop=25):
+    """A camera whose NVR clock is stepped by `step` seconds (NTP) at `step_at` seconds into the run."""
+    for n in range(int(seconds * fps)):
+        true_t = n / fps
+        yield MEDIA0 + true_t, T0 + true_t + 0.002 + (step if true_t >= step_at else 0.0), n % gop == 0
+
+
+def names_and_spans_agree(spans, segment):
+    for start, end, media, _ in spans:
+        assert end > start
+        assert abs((end - start) / 1000 - media) <= max(media * 0.01, 0.0011)  # no stretched or squashed segment
+
+
+def test_a_clock_stepped_forward_leaves_a_hole_not_a_stretched_segment():
+    spans = simulate(stepped(120, 45.5, 60.0), 10)
+    names_and_spans_agree(spans, 10)
+    holes = [(b[0] - a[1]) / 1000 for a, b in zip(spans, spans[1:])]
+    assert [round(h) for h in holes if h] == [60]  # one hole, the size of the step, and no overlap anywhere
+    assert all(h >= 0 for h in holes)
+    for start, _, _, _ in spans[1:]:
+        assert 0 <= start % 10_000 < 1100  # still cut on the 10 s boundaries of the new time
+
+
+def test_a_clock_stepped_back_never_overlaps_and_converges_by_slewing():
+    spans = simulate(stepped(600, 45.5, -30.0), 10)
+    names_and_spans_agree(spans, 10)
+    for (_, end, _, _), (next_start, _, _, _) in zip(spans, spans[1:]):
+        assert end == next_start  # segments keep abutting: nothing is written over earlier footage
+    # slewed back at 1 %: about 5.5 s of the 30 s corrected in the 555 s after the step
+    last_start, _, _, last_media = spans[-1]
+    true_wall = T0 + (last_media - MEDIA0) - 30.0
+    assert 20.0 < last_start / 1000 - true_wall < 27.0
