@@ -3,6 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DEMO_RTSP_PORT ?= 8554
 PYTEST_ARGS ?=
 
 .PHONY: run demo test install install-dev schema
@@ -11,7 +12,7 @@ run: install
 	$(PY) manage.py runall --host $(HOST) --port $(PORT)
 
 demo: install
-	$(PY) manage.py runall --host $(HOST) --port $(PORT) --demo
+	$(PY) manage.py runall --host $(HOST) --port $(PORT) --demo --demo-rtsp-port $(DEMO_RTSP_PORT)
 
 test: install-dev
 	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
