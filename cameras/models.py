@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cameras.stream_urls import SecretView, StreamSource
 from nvr.fields import EncryptedTextField
 from nvr.ids import IdFactory
 
 CAMERA_ID_MAX_LENGTH = 64
+# The encrypted columns: pages defer them (`Camera.objects.defer(*SECRET_FIELDS)`) and read the secret view.
+SECRET_FIELDS = ("password", "main_stream_url", "sub_stream_url", "anr_replay_url_template")
+# What the stored secret view is derived from, and the columns that hold it.
+SECRET_VIEW_SOURCES = frozenset({*SECRET_FIELDS, "vendor", "address", "rtsp_port", "username", "record_stream"})
+SECRET_VIEW_COLUMNS = tuple(f.name for f in fields(SecretView))
 
 
 class RecordMode(models.TextChoices):
@@ -115,6 +123,12 @@ class Camera(models.Model):
         help_text="Keep the camera connection up permanently so live view starts instantly, "
         "even outside the recording schedule.",
     )
+    # The secret view (`SecretView`): kept in plain columns by save() so lists and pages never decrypt.
+    password_set = models.BooleanField(default=False, editable=False)
+    main_stream_url_set = models.BooleanField(default=False, editable=False)
+    sub_stream_url_set = models.BooleanField(default=False, editable=False)
+    masked_record_url = models.TextField(null=True, blank=True, editable=False)
+    masked_anr_replay_url_template = models.TextField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -124,6 +138,26 @@ class Camera(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.id})"
+
+    def save(self, *args, **kwargs):
+        # Every save that writes a source of the secret view rewrites the view with it. Only a queryset
+        # update()/bulk_create() of those sources bypasses this: call refresh_secret_view() there.
+        update_fields = kwargs.get("update_fields")
+        written = (
+            set(update_fields) if update_fields is not None
+            else {f.attname for f in self._meta.concrete_fields} - self.get_deferred_fields()
+        )
+        if not SECRET_VIEW_SOURCES.isdisjoint(written):
+            self.refresh_secret_view()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *SECRET_VIEW_COLUMNS}
+        super().save(*args, **kwargs)
+
+    def refresh_secret_view(self) -> None:
+        """Recompute the stored flags and masked URLs from the secrets (decrypting any deferred one)."""
+        view = SecretView.of(StreamSource.of(self), self.anr_replay_url_template)
+        for name in SECRET_VIEW_COLUMNS:
+            setattr(self, name, getattr(view, name))
 
     @property
     def should_record(self) -> bool:

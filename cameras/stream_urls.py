@@ -6,31 +6,16 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+# Masking lives in project plumbing (the log filter uses it too); imported here for the URL builders and callers.
+from nvr.masking import mask_credentials
+
 ALLOWED_SCHEMES = ("rtsp", "rtsps", "http", "https")
 _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
-# scheme://userinfo@ — userinfo runs to the LAST '@' before the authority ends ('/', '?', '#',
-# whitespace), so a password containing '@' is hidden entirely.
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/?#]*)@")
 
 VENDOR_PATHS = {
     "hikvision": {"main": "/Streaming/Channels/101", "sub": "/Streaming/Channels/102"},
     "dahua": {"main": "/cam/realmonitor?channel=1&subtype=0", "sub": "/cam/realmonitor?channel=1&subtype=1"},
 }
-
-
-# Credentials some cameras take in the query string (`?user=admin&password=...`, Dahua/Axis style).
-_QUERY_SECRET = re.compile(
-    r"(?P<key>[?&;](?:password|passwd|pass|pwd|token|auth|authkey|key|secret|user|username|login)=)(?P<value>[^&;#\s]*)",
-    re.IGNORECASE,
-)
-
-
-def mask_credentials(text: str | None) -> str | None:
-    """Replace `scheme://user:pass@` (or `user@`) with `scheme://***@` and credential query values with `***`."""
-    if not text:
-        return text
-    text = _USERINFO.sub(lambda m: f"{m.group('scheme')}***@", text)
-    return _QUERY_SECRET.sub(lambda m: f"{m.group('key')}***" if m.group("value") else m.group(0), text)
 
 
 def _encode(part: str) -> str:
@@ -95,6 +80,27 @@ def record_url(source: StreamSource) -> str | None:
 
 def masked_record_url(source: StreamSource) -> str | None:
     return mask_credentials(record_url(source))
+
+
+@dataclass(frozen=True)
+class SecretView:
+    """What may be shown of a camera's secrets; stored beside them so pages never decrypt (Camera columns)."""
+
+    password_set: bool
+    main_stream_url_set: bool
+    sub_stream_url_set: bool
+    masked_record_url: str | None
+    masked_anr_replay_url_template: str | None
+
+    @classmethod
+    def of(cls, source: StreamSource, anr_replay_url_template: str | None) -> "SecretView":
+        return cls(
+            password_set=bool(source.password),
+            main_stream_url_set=bool(source.main_stream_url and source.main_stream_url.strip()),
+            sub_stream_url_set=bool(source.sub_stream_url and source.sub_stream_url.strip()),
+            masked_record_url=masked_record_url(source),
+            masked_anr_replay_url_template=mask_credentials(anr_replay_url_template),
+        )
 
 
 def validate_stream_url(value: str) -> str:

@@ -2,11 +2,11 @@
 
 import logging
 
+from nvr.masking import mask_credentials
+
 
 class MaskCredentialsFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        from cameras.stream_urls import mask_credentials
-
         try:
             message = record.getMessage()
         except Exception:  # a broken format string is the caller's bug; leave the record alone

@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts import audit
 from accounts.principal import Principal
-from cameras.models import Camera
+from cameras.models import SECRET_FIELDS, Camera
 from nvr.api.exceptions import BadRequest, Conflict
 from recording import coverage
 from recording.models import (
@@ -140,6 +140,11 @@ def ensure_camera_status(camera: Camera) -> CameraStatus:
     """The camera's status row, created in state `unknown` if missing (call on camera create)."""
     status, _ = CameraStatus.objects.get_or_create(camera=camera)
     return status
+
+
+def cameras_with_status() -> QuerySet:
+    """Cameras with their status row and without the encrypted columns: a status view never dials a camera."""
+    return Camera.objects.select_related("status").defer(*SECRET_FIELDS)
 
 
 def status_view_for(camera: Camera) -> dict:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts import capabilities as caps
 from accounts.websocket_auth import principal_from_scope
+from cameras.models import SECRET_FIELDS
 from nvr import realtime
 from recording.models import CameraStatus
 
@@ -29,8 +30,13 @@ POLL_INTERVAL_S = 1.0
 LATE_COMMIT_S = 5.0
 
 
+def status_rows():
+    """Status rows with their camera's name at hand, never its encrypted columns (a message shows none)."""
+    return CameraStatus.objects.select_related("camera").defer(*(f"camera__{name}" for name in SECRET_FIELDS))
+
+
 def visible_statuses(principal) -> list[dict]:
-    rows = CameraStatus.objects.select_related("camera").order_by("camera__name", "camera_id")
+    rows = status_rows().order_by("camera__name", "camera_id")
     if principal.is_scoped:
         rows = rows.filter(camera_id__in=principal.camera_scope)
     return [realtime.camera_status_message(row) for row in rows]
@@ -73,8 +79,7 @@ class StatusWatcher:
 
     def changes(self) -> list[dict]:
         """Status messages of the rows changed since the last call (database_sync_to_async recycles connections)."""
-        rows = CameraStatus.objects.select_related("camera")
-        changed = rows.filter(updated_at__gt=self.since - timedelta(seconds=LATE_COMMIT_S)).order_by("updated_at")
+        changed = status_rows().filter(updated_at__gt=self.since - timedelta(seconds=LATE_COMMIT_S)).order_by("updated_at")
         messages = []
         for row in changed:
             if self.seen.get(row.camera_id) == row.updated_at:

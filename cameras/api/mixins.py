@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from accounts import scoping
 from accounts.permissions import describe_action
 from accounts.principal import principal_of
-from cameras.models import Camera
+from cameras.models import SECRET_FIELDS, Camera
 
 
 class CameraNestedMixin:
@@ -27,7 +27,8 @@ class CameraNestedMixin:
         principal = principal_of(request)
         if principal is not None:
             scoping.require_camera(principal, camera_id, describe_action(request, self))
-        camera = Camera.objects.filter(pk=camera_id).first()
+        # Secrets stay encrypted unless the view really dials the camera (a deferred field loads on access).
+        camera = Camera.objects.defer(*SECRET_FIELDS).filter(pk=camera_id).first()
         if camera is None:
             raise NotFound(f"camera {camera_id} not found")
         self.camera = camera

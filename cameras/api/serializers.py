@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from cameras import egress
 from cameras.models import Camera, RecordMode, RtspTransport, StreamChoice
-from cameras.stream_urls import StreamSource, mask_credentials, masked_record_url, validate_address, validate_stream_url
+from cameras.stream_urls import validate_address, validate_stream_url
 from nvr import crypto
 from nvr.api.fields import ClampedIntegerField, JSONObjectField, StrictBooleanField, StrictCharField, StrictIntegerField
 from nvr.api.serializers import ModelSerializer
@@ -50,7 +50,10 @@ class CapabilitiesField(JSONObjectField):
 
 
 class CameraSerializer(ModelSerializer):
-    """CameraView: every stored field except the secrets, plus has_* flags and the masked record URL."""
+    """CameraView: every stored field except the secrets, plus has_* flags and the masked record URL.
+
+    Flags and masked URLs come from the camera's stored secret view: the secrets may be deferred, never decrypted.
+    """
 
     capabilities = CapabilitiesField(read_only=True)
     anr_replay_url_template = serializers.SerializerMethodField()
@@ -70,23 +73,23 @@ class CameraSerializer(ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_anr_replay_url_template(self, camera) -> str | None:
-        return mask_credentials(camera.anr_replay_url_template)
+        return camera.masked_anr_replay_url_template
 
     def get_mirror_active(self, camera) -> bool:
         return mirror_active(camera)
 
     def get_has_password(self, camera) -> bool:
-        return bool(camera.password)
+        return camera.password_set
 
     def get_has_main_stream_url(self, camera) -> bool:
-        return bool(camera.main_stream_url and camera.main_stream_url.strip())
+        return camera.main_stream_url_set
 
     def get_has_sub_stream_url(self, camera) -> bool:
-        return bool(camera.sub_stream_url and camera.sub_stream_url.strip())
+        return camera.sub_stream_url_set
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_record_url_masked(self, camera) -> str | None:
-        return masked_record_url(StreamSource.of(camera))
+        return camera.masked_record_url
 
 
 def _optional_text(max_length: int, **kwargs) -> serializers.CharField:

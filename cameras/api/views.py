@@ -14,7 +14,7 @@ from accounts.permissions import describe_action
 from accounts.principal import principal_of
 from cameras import services
 from cameras.api.serializers import CameraCreateSerializer, CameraSerializer, CameraUpdateSerializer
-from cameras.models import CAMERA_ID_MAX_LENGTH, Camera, RecordMode
+from cameras.models import CAMERA_ID_MAX_LENGTH, SECRET_FIELDS, Camera, RecordMode
 from nvr.api.fields import query_choice
 
 ACTION_DESCRIPTIONS = {
@@ -49,7 +49,8 @@ class CameraViewSet(
 ):
     """Cameras. Scoped keys see only their cameras and get 403 (before any lookup) for others."""
 
-    queryset = Camera.objects.order_by("id")
+    # The view shows the stored secret view: the encrypted columns are not even read.
+    queryset = Camera.objects.defer(*SECRET_FIELDS).order_by("id")
     serializer_class = CameraSerializer
     capabilities = {
         "list": caps.CAMERA_READ,
@@ -82,7 +83,9 @@ class CameraViewSet(
         scoping.require_camera(principal_of(self.request), camera_id, describe_action(self.request, self))
         camera = None
         if len(camera_id) <= CAMERA_ID_MAX_LENGTH and "\x00" not in camera_id:
-            camera = Camera.objects.filter(pk=camera_id).first()
+            # An update compares the new values with the stored secrets; nothing else needs them.
+            cameras = Camera.objects if self.action == "partial_update" else Camera.objects.defer(*SECRET_FIELDS)
+            camera = cameras.filter(pk=camera_id).first()
         if camera is None:
             raise NotFound(f"camera {camera_id} not found")
         return camera

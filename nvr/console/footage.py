@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts import capabilities as caps
 from accounts import scoping
 from accounts.principal import Principal
-from cameras.models import Camera
+from cameras.models import SECRET_FIELDS, Camera
 from recording.models import CameraState, GapReason, Segment, Snapshot
 
 API = "/api/v1"
@@ -82,7 +82,8 @@ def offline_message(state: str, gap_reason: str | None, note: str = "", error: s
 def _annotated_cameras(principal: Principal):
     latest_segment = Segment.objects.filter(camera_id=OuterRef("pk")).order_by("-start_time")
     latest_snapshot = Snapshot.objects.filter(camera_id=OuterRef("pk")).order_by("-taken_at")
-    cameras = Camera.objects.select_related("status").annotate(
+    # A page shows no secret: the encrypted columns are not read (nothing is decrypted to render it).
+    cameras = Camera.objects.select_related("status").defer(*SECRET_FIELDS).annotate(
         latest_codec=Subquery(latest_segment.values("codec")[:1]),
         latest_snapshot_id=Subquery(latest_snapshot.values("id")[:1]),
     )

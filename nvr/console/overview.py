@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from accounts import scoping
 from accounts.principal import Principal
-from cameras.models import Camera
+from cameras.models import SECRET_FIELDS, Camera
 
 
 def build(principal: Principal) -> dict:
-    cameras = scoping.filter_queryset(Camera.objects.select_related("status").order_by("name"), principal, "id")
+    # The page shows no secret: the encrypted columns are not read (nothing is decrypted to render it).
+    cameras = Camera.objects.select_related("status").defer(*SECRET_FIELDS).order_by("name")
+    cameras = scoping.filter_queryset(cameras, principal, "id")
     rows = []
     for camera in cameras:
         status = getattr(camera, "status", None)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts import capabilities as caps
 from accounts import scoping
+from accounts.permissions import describe_action
 from accounts.principal import principal_of
 from cameras.api.mixins import CameraNestedMixin, ScopedChildMixin
 from cameras.models import Camera
@@ -126,19 +128,26 @@ class CameraHealthListViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     default_limit, max_limit = 500, 5000
 
     def get_queryset(self):
-        cameras = Camera.objects.select_related("status").order_by("id")
+        cameras = services.cameras_with_status().order_by("id")
         return scoping.filter_queryset(cameras, principal_of(self.request), "id")
 
 
-class CameraHealthViewSet(CameraNestedMixin, viewsets.GenericViewSet):
+class CameraHealthViewSet(viewsets.GenericViewSet):
+    """Not a CameraNestedMixin view: that mixin reads the whole camera, secrets included, and health needs none."""
+
     queryset = Camera.objects.all()
     serializer_class = CameraHealthSerializer
     capabilities = {"retrieve": caps.CAMERA_READ}
     action_phrases = {"retrieve": "read camera health"}
 
     @extend_schema(summary="Recorder status of one camera", parameters=[CAMERA_ID], responses=CameraHealthSerializer)
-    def retrieve(self, request, *args, **kwargs):
-        return Response(CameraHealthSerializer(self.camera).data)
+    def retrieve(self, request, camera_id: str):
+        # Scope before existence, as CameraNestedMixin: a scoped key learns nothing about other cameras.
+        scoping.require_camera(principal_of(request), camera_id, describe_action(request, self))
+        camera = services.cameras_with_status().filter(pk=camera_id).first()
+        if camera is None:
+            raise NotFound(f"camera {camera_id} not found")
+        return Response(CameraHealthSerializer(camera).data)
 
 
 # --- read-only media indexes -----------------------------------------------------------------------
