@@ -74,6 +74,11 @@ PAGES = [
     "/api/v1/health/cameras",
     "/api/v1/cameras/gate/health",
     "/api/v1/system",
+    # what the camera page's scripts call (camera-nested routes)
+    "/api/v1/cameras/gate/timeline",
+    "/api/v1/cameras/gate/segments",
+    "/api/v1/cameras/gate/snapshots",
+    "/api/v1/cameras/gate/clips",
     "/readyz",
     "/healthz",
     "/",
