@@ -113,8 +113,11 @@ class Camera(models.Model):
     )
     native_events_enabled = models.BooleanField(
         default=False,
-        help_text="Consume the camera's own ONVIF events (motion, line crossing, intrusion) through a PullPoint "
-        "subscription. Not built yet (it needs the ONVIF events client): currently has no effect.",
+        help_text="Consume the camera's own ONVIF events through a PullPoint subscription, on the recorder that "
+        "holds the camera: each motion alarm logs one camera_motion event and, in an event recording mode, opens "
+        "the event window (pre-roll and post-roll apply). The device is the probed ONVIF device URL, else "
+        "http://{address}/onvif/device_service, with the camera's credentials. Other topics (line crossing, "
+        "intrusion) are not used yet.",
     )
     enabled = models.BooleanField(default=True)
     priority = models.IntegerField(default=100)

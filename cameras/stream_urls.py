@@ -55,23 +55,35 @@ def _host_for_url(address: str) -> str:
     return address
 
 
+def _userinfo(source: StreamSource) -> str:
+    if not source.username:
+        return ""
+    return _encode(source.username) + (":" + _encode(source.password) if source.password else "") + "@"
+
+
+def _with_credentials(url: str, source: StreamSource) -> str:
+    """An explicit URL without userinfo gets the camera's user name and password (as a person typing the URL
+    in one field and the credentials in the others expects); a URL that carries its own is left as it is."""
+    if not source.username or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    authority = rest.split("/", 1)[0].split("?", 1)[0]
+    if "@" in authority:
+        return url
+    return f"{scheme}://{_userinfo(source)}{rest}"
+
+
 def effective_url(source: StreamSource, stream: str) -> str | None:
     """The URL to dial for `main` or `sub`: explicit override, else the vendor template, else None."""
     override = source.main_stream_url if stream == "main" else source.sub_stream_url
     if override and override.strip():
-        return override.strip()
+        return _with_credentials(override.strip(), source)
     if not source.address or not source.address.strip():
         return None
     paths = VENDOR_PATHS.get((source.vendor or "").strip().lower())
     if paths is None:
         return None
-    userinfo = ""
-    if source.username:
-        userinfo = _encode(source.username)
-        if source.password:
-            userinfo += ":" + _encode(source.password)
-        userinfo += "@"
-    return f"rtsp://{userinfo}{_host_for_url(source.address.strip())}:{source.rtsp_port}{paths[stream]}"
+    return f"rtsp://{_userinfo(source)}{_host_for_url(source.address.strip())}:{source.rtsp_port}{paths[stream]}"
 
 
 def record_url(source: StreamSource) -> str | None:

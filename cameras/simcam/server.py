@@ -14,6 +14,7 @@ from cameras.simcam.auth import Authenticator
 from cameras.simcam.clip import ClipParams, ClipSource, ensure_clip, load_clip
 from cameras.simcam.clock import ClockSource
 from cameras.simcam.media import Mount
+from cameras.simcam.onvif import OnvifOptions, OnvifServer
 from cameras.simcam.rtsp import RtspServer
 
 SOURCES = ("clock", "clip")
@@ -55,6 +56,7 @@ class SimCamOptions:
     user: str | None = None
     password: str | None = None
     udp: bool = True
+    onvif: OnvifOptions | None = None  # None: RTSP only
 
     @classmethod
     def numbered(cls, count: int, cache_dir: Path, source: str = "clock", **kwargs) -> SimCamOptions:
@@ -76,6 +78,7 @@ class SimCam:
             raise ValueError("give at least one mount, each path once")
         self.options = options
         self.server: RtspServer | None = None
+        self.onvif: OnvifServer | None = None
         self.mounts: dict[str, Mount] = {}
 
     async def start(self) -> None:
@@ -95,8 +98,14 @@ class SimCam:
         auth = Authenticator(self.options.user, self.options.password) if self.options.user else None
         self.server = RtspServer(self.mounts, self.options.host, self.options.port, auth, self.options.udp)
         await self.server.start()
+        if self.options.onvif is not None:
+            self.onvif = OnvifServer(self.options.onvif, self.options.host, self.server.port, self.options.mounts,
+                                     self.options.user, self.options.password)
+            await self.onvif.start()
 
     async def stop(self) -> None:
+        if self.onvif is not None:
+            await self.onvif.stop()
         if self.server is not None:
             await self.server.stop()
         for mount in self.mounts.values():
@@ -118,6 +127,17 @@ class SimCam:
     def urls(self) -> list[str]:
         """Every mount's URL, without credentials."""
         return [self.url(path) for path in self.mounts]
+
+    @property
+    def onvif_url(self) -> str | None:
+        """The ONVIF device-service URL, when the camera serves ONVIF."""
+        return self.onvif.device_url if self.onvif is not None else None
+
+    def trigger_motion(self, seconds: float | None = None) -> None:
+        """Raise the ONVIF motion alarm now, for ``seconds`` (call on the camera's loop)."""
+        if self.onvif is None:
+            raise RuntimeError("this camera serves no ONVIF (SimCamOptions.onvif is None)")
+        self.onvif.trigger_motion(seconds)
 
 
 class BackgroundSimCam:
@@ -145,6 +165,14 @@ class BackgroundSimCam:
             return fn(*args)
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(10)
 
+    def trigger_motion(self, seconds: float | None = None) -> None:
+        """Raise the ONVIF motion alarm now (from any thread)."""
+        self.call(self.cam.trigger_motion, seconds)
+
+    def set_onvif_fault(self, fault: str | None) -> None:
+        """Make the ONVIF side misbehave ("stall", "malformed") or behave again (None)."""
+        self.call(self.cam.onvif.set_fault, fault)
+
     def __enter__(self) -> BackgroundSimCam:
         return self.start()
 
@@ -153,7 +181,10 @@ class BackgroundSimCam:
 
 
 def run_simcam(options: SimCamOptions, announce: Callable[[str], None] = print) -> int:
-    """Run until SIGTERM or SIGINT, announcing ``READY <url>`` (credentials masked) per mount; returns 0."""
+    """Run until SIGTERM or SIGINT, announcing ``READY <url>`` (credentials masked) per mount; returns 0.
+
+    With ONVIF, one more line follows the mounts: ``READY onvif <device-service URL>``.
+    """
     async def main() -> None:
         cam = SimCam(options)
         stop = asyncio.Event()
@@ -164,6 +195,8 @@ def run_simcam(options: SimCamOptions, announce: Callable[[str], None] = print) 
         try:
             for path in cam.mounts:
                 announce(f"READY {cam.url(path, credentials=True, masked=True)}")
+            if cam.onvif_url:
+                announce(f"READY onvif {cam.onvif_url}")
             await stop.wait()
         finally:
             await cam.stop()

@@ -34,6 +34,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from cameras.models import Camera
+from recording.recorder.native_events import NativeEvents
 from recording.recorder.snapshot_firer import SnapshotFirer
 from cameras.stream_urls import StreamSource, mask_credentials, record_url
 from nvr import eventlog
@@ -126,6 +127,7 @@ class Supervisor:
         self.freeing: threading.Thread | None = None  # the emergency retention pass after "disk full"
         self.reconciling_files: threading.Thread | None = None
         self.snapshots = SnapshotFirer()
+        self.native_events = NativeEvents()  # ONVIF PullPoint listeners of held cameras with native_events_enabled
         self.live_recorders = 1  # fresh heartbeats seen at the last beat (this one included)
         self.storage_token = ""
         self.stamp: tuple | None = None  # config_stamp() of what `cameras` and `schedules` were loaded from
@@ -230,6 +232,7 @@ class Supervisor:
         """Close every open segment (index it), record why the next hole happens, release the leases."""
         log.info("recorder %s stopping: closing %d camera(s)", self.id, len(self.runs))
         self.snapshots.close()
+        self.native_events.close()
         now = timezone.now()
         for run in self.runs.values():
             run.marks.mark(now, "recorder_down")
@@ -472,6 +475,7 @@ class Supervisor:
             if camera_id in self.runs:
                 did_work |= self.apply(self.runs[camera_id], cameras[camera_id], plan, now)
         did_work |= self.claim_more(cameras, plans, now)
+        did_work |= self.native_events.sync(cameras[cid] for cid in self.runs if cid in cameras)
         return did_work
 
     def load_config(self) -> bool:

@@ -68,7 +68,7 @@ def test_schema_describes_each_switch_honestly(schema, component):
     assert "NVR_MIRROR_RECORDINGS_DIR is unset" in fields["mirror_enabled"]["description"]
     assert "live view starts instantly, even outside the recording schedule" in fields["live_warm"]["description"]
     assert "PullPoint" in fields["native_events_enabled"]["description"]
-    assert "currently has no effect" in fields["native_events_enabled"]["description"]
+    assert "camera_motion" in fields["native_events_enabled"]["description"]
     assert "currently has no effect" in fields["anr_enabled"]["description"]
     assert "No vendor ANPR integration exists yet" in fields["native_anpr_enabled"]["description"]
 

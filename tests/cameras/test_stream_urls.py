@@ -142,3 +142,13 @@ def test_query_string_credentials_are_masked_too():
     assert "s3cr3t" not in masked and "admin" not in masked
     assert masked == "rtsp://10.0.0.5/live?user=***&password=***&channel=1"
     assert mask_credentials("http://h/x?Token=abc;pwd=def") == "http://h/x?Token=***;pwd=***"
+
+
+def test_an_explicit_url_without_credentials_gets_the_cameras_own():
+    source = StreamSource(username="admin", password="p@ss:w/rd", main_stream_url="rtsp://10.0.0.5:554/live")
+    assert effective_url(source, "main") == "rtsp://admin:p%40ss%3Aw%2Frd@10.0.0.5:554/live"
+    carrying = StreamSource(username="admin", password="x", main_stream_url="rtsp://other:pw@10.0.0.5/live")
+    assert effective_url(carrying, "main") == "rtsp://other:pw@10.0.0.5/live"  # the URL's own win
+    query_at = StreamSource(username="admin", main_stream_url="rtsp://10.0.0.5/live?user=a@b")
+    assert effective_url(query_at, "main") == "rtsp://admin@10.0.0.5/live?user=a@b"
+    assert effective_url(StreamSource(main_stream_url="rtsp://10.0.0.5/live"), "main") == "rtsp://10.0.0.5/live"

@@ -1,4 +1,4 @@
-"""`manage.py simcam`: the simulated RTSP camera. Parses arguments and runs `cameras.simcam.run_simcam`."""
+"""`manage.py simcam`: the simulated RTSP (and ONVIF) camera. Parses arguments and runs `cameras.simcam.run_simcam`."""
 
 import argparse
 import re
@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cameras.simcam import SimCamOptions, run_simcam
+from cameras.simcam import OnvifOptions, SimCamOptions, run_simcam
 
 
 def _size(value: str) -> tuple[int, int]:
@@ -26,7 +26,8 @@ def _bitrate(value: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Serve a simulated RTSP camera (live clock or looped clip) until SIGTERM/SIGINT."
+    help = ("Serve a simulated RTSP camera (live clock or looped clip) until SIGTERM/SIGINT; with --onvif-port "
+            "also an ONVIF device (Device, Media, Events with a PullPoint motion alarm).")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -42,11 +43,23 @@ class Command(BaseCommand):
         parser.add_argument("--mounts", type=int, default=1, help="serve /cam1../camN of the same source")
         parser.add_argument("--no-udp", action="store_true", help="offer RTP over interleaved TCP only")
         parser.add_argument("--cache-dir", type=Path, default=None, help="clip cache (default NVR_DATA_DIR/simcam)")
+        onvif = parser.add_argument_group("ONVIF (off unless --onvif-port is given)")
+        onvif.add_argument("--onvif-port", type=int, default=None,
+                           help="serve ONVIF at http://HOST:PORT/onvif/device_service (0 picks a free port)")
+        onvif.add_argument("--clock-offset", type=float, default=0.0,
+                           help="seconds the camera's clock is ahead of the real time (negative: behind)")
+        onvif.add_argument("--motion-every", type=float, default=0.0,
+                           help="raise the motion alarm every N seconds (0: only on POST /simcam/motion)")
+        onvif.add_argument("--motion-seconds", type=float, default=3.0, help="how long each motion lasts")
+        onvif.add_argument("--onvif-auth", choices=["any", "wsse", "digest"], default="any",
+                           help="with --user: accept WS-UsernameToken or HTTP Digest (any), or only one of them")
 
     def handle(self, *args, **opts):
         width, height = opts["size"]
         if opts["mounts"] < 1:
             raise CommandError("--mounts must be at least 1")
+        if opts["onvif_port"] is None and (opts["clock_offset"] or opts["motion_every"]):
+            raise CommandError("--clock-offset and --motion-every need --onvif-port")
         try:
             self._run(opts, width, height)
         except ValueError as exc:
@@ -57,9 +70,17 @@ class Command(BaseCommand):
             opts["mounts"], opts["cache_dir"] or Path(settings.NVR_DATA_DIR) / "simcam", opts["source"],
             width=width, height=height, fps=opts["fps"], bitrate=opts["bitrate"], audio=opts["audio"],
             duration=opts["duration"], host=opts["host"], port=opts["port"], user=opts["user"],
-            password=opts["password"], udp=not opts["no_udp"],
+            password=opts["password"], udp=not opts["no_udp"], onvif=self._onvif(opts),
         )
         run_simcam(options, announce=self._announce)
+
+    @staticmethod
+    def _onvif(opts) -> OnvifOptions | None:
+        if opts["onvif_port"] is None:
+            return None
+        return OnvifOptions(port=opts["onvif_port"], clock_offset=opts["clock_offset"],
+                            motion_every=opts["motion_every"], motion_seconds=opts["motion_seconds"],
+                            auth=opts["onvif_auth"])
 
     def _announce(self, line: str) -> None:
         # flushed at once: whoever started us waits for these lines on a pipe
