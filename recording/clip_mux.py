@@ -6,13 +6,16 @@ footage keeps its real timing; holes longer than `close_holes_over` between file
 next file follows the previous one directly): players handle a continuous timeline best, and the
 caller reports those holes as gaps. Audio is copied when the files carry a compatible track.
 
-No database and no settings here: the service passes plain `Piece`s and a deadline.
+No database and no settings here: the service passes plain `Piece`s, a deadline and an optional progress
+hook, called before each file and every few hundred packets with the instant the copy has reached; the
+hook may raise (e.g. `MuxCancelled`) to stop the copy.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,7 +30,7 @@ log = logging.getLogger(__name__)
 MP4_OPTIONS = {"movflags": "+faststart"}
 # Once video passed the end, audio is read this much further for its last packets before the end.
 AUDIO_SLACK = timedelta(seconds=2)
-DEADLINE_EVERY = 256  # packets between deadline checks
+DEADLINE_EVERY = 256  # packets between deadline checks (and progress reports)
 # A file starting this little before the previous one ended (index rounding) still starts at its first
 # keyframe; only real overlaps (e.g. a refill on top of a recording) skip ahead to a later keyframe.
 OVERLAP_TOLERANCE = timedelta(milliseconds=100)
@@ -35,6 +38,10 @@ OVERLAP_TOLERANCE = timedelta(milliseconds=100)
 
 class MuxTimeout(Exception):
     """Writing the clip took longer than its deadline."""
+
+
+class MuxCancelled(Exception):
+    """The progress hook asked the copy to stop."""
 
 
 @dataclass(frozen=True)
@@ -86,10 +93,12 @@ class _Track:
 class ClipMuxer:
     """Concatenate pieces (ordered by start) into `output`, cut to [start, end)."""
 
-    def __init__(self, output: Path, start: datetime, end: datetime, *, close_holes_over: timedelta, deadline: float):
+    def __init__(self, output: Path, start: datetime, end: datetime, *, close_holes_over: timedelta, deadline: float,
+                 on_progress: Callable[[datetime | None], None] | None = None):
         self.output, self.start, self.end = output, start, end
         self.close_holes_over = close_holes_over
         self.deadline = deadline
+        self.on_progress = on_progress
         self.result = MuxResult()
         self.container = None
         self.signatures: dict[str, tuple | None] = {}
@@ -108,11 +117,19 @@ class ClipMuxer:
                 for piece in pieces:
                     if self.done:
                         break
+                    self._report(piece.start)
                     self._copy(piece)
             finally:
                 if self.container is not None:
                     self.container.close()
         return self.result
+
+    def _report(self, reached: datetime | None) -> None:
+        """Tell the hook how far the copy got (the later of the last frame written and `reached`)."""
+        if self.on_progress is None:
+            return
+        known = [at for at in (self.result.last_frame_at, reached) if at is not None]
+        self.on_progress(max(known) if known else None)
 
     @staticmethod
     def _audio_stream_of(stack: ExitStack, path: Path):
@@ -178,8 +195,11 @@ class ClipMuxer:
             container.seek(target, stream=video, backward=True, any_frame=False)  # lands on the keyframe before
         wrote = started = False
         for count, packet in enumerate(container.demux(*([video] + ([audio] if audio is not None else [])))):
-            if count % DEADLINE_EVERY == 0 and time.monotonic() > self.deadline:
-                raise MuxTimeout("writing the clip took too long")
+            if count % DEADLINE_EVERY == 0:
+                if time.monotonic() > self.deadline:
+                    raise MuxTimeout("writing the clip took too long")
+                if count:
+                    self._report(None)
             if packet.dts is None or packet.pts is None:
                 continue
             at = piece.start + timedelta(seconds=float(packet.pts * packet.time_base - origin))

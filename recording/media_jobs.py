@@ -1,8 +1,9 @@
 """Plumbing of interactive media work: the media-job permit pool, segment read locks, stored file paths.
 
-Clip exports and on-demand stills decode or copy video inside a request (or a snapshot task); the
-permit pool keeps a burst of them from starving the machine (reference §3.18). The recorder never
-takes a permit. Read locks (`Segment.read_locks`) tell retention a file is open for reading, so it
+On-demand stills decode video inside a request (or a snapshot task) and clip export jobs copy it in a
+task worker; the permit pool keeps a burst of them from starving the machine (reference §3.18). The pool
+is per process: in the task cluster the worker count bounds exports as well. The recorder never takes a
+permit. Read locks (`Segment.read_locks`) tell retention a file is open for reading, so it
 is not deleted under a reader.
 """
 
@@ -71,18 +72,33 @@ def media_permit(wait: float | None = None) -> Iterator[None]:
         semaphore.release()
 
 
-@contextmanager
-def read_locked(segment_ids: Iterable[str]) -> Iterator[None]:
-    """Count the segments as open for reading while the block runs (retention skips them)."""
+def take_read_locks(segment_ids: Iterable[str]) -> list[str]:
+    """Count the segments as open for reading once more; the ids taken (sorted, unique)."""
     ids = sorted(set(segment_ids))
     if ids:
         Segment.objects.filter(pk__in=ids).update(read_locks=F("read_locks") + 1)
+    return ids
+
+
+def drop_read_locks(segment_ids: Iterable[str]) -> None:
+    """Undo `take_read_locks` once (never below zero, even if someone reset a counter meanwhile)."""
+    ids = sorted(set(segment_ids))
+    if ids:
+        Segment.objects.filter(pk__in=ids, read_locks__gt=0).update(read_locks=F("read_locks") - 1)
+
+
+@contextmanager
+def read_locked(segment_ids: Iterable[str]) -> Iterator[None]:
+    """Count the segments as open for reading while the block runs (retention skips them).
+
+    For short reads inside one request (stills). A background job that may be killed records its
+    locks on its own row instead (`recording.clips`), so a dead job's locks can be released.
+    """
+    ids = take_read_locks(segment_ids)
     try:
         yield
     finally:
-        if ids:
-            # read_locks is unsigned: never step below zero, even if someone reset the counter meanwhile.
-            Segment.objects.filter(pk__in=ids, read_locks__gt=0).update(read_locks=F("read_locks") - 1)
+        drop_read_locks(ids)
 
 
 def inside(root: Path, relative: str) -> Path | None:

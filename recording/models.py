@@ -277,8 +277,21 @@ class Snapshot(models.Model):
         return f"{self.camera_id} @ {self.taken_at:%Y-%m-%d %H:%M:%S}"
 
 
+class ClipStatus(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 class Clip(models.Model):
-    """An exported MP4 of one camera's footage between two instants (stream copy); deleted after 48 h."""
+    """An MP4 of one camera's footage between two instants (stream copy), exported by a background job.
+
+    The row is the job's status model: `pending → running → completed | failed | cancelled`, with `progress`, a
+    heartbeat (a `running` row whose heartbeat stops is failed by the expiry task) and a scrubbed `error`.
+    Deleted after 48 h.
+    """
 
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("clip"), editable=False)
     camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="clips", db_index=False)
@@ -286,6 +299,17 @@ class Clip(models.Model):
     from_time = models.DateTimeField()
     to_time = models.DateTimeField()
     requested_seconds = models.FloatField()
+    status = models.CharField(max_length=16, choices=ClipStatus.choices, default=ClipStatus.PENDING)
+    progress = models.FloatField(default=0, help_text="Fraction of the requested window copied so far, 0..1")
+    error = models.CharField(max_length=200, blank=True, default="", help_text="Why the export failed (no path, no secret)")
+    cancel_requested = models.BooleanField(default=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last progress report of the export job")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The segments whose `read_locks` this job incremented, and whether it still holds them: whoever flips
+    # `holds_read_locks` to False (the job itself, or the expiry task for a job that died) decrements them.
+    read_locked_segments = models.JSONField(default=list, blank=True)
+    holds_read_locks = models.BooleanField(default=False)
     covered_seconds = models.FloatField(default=0)
     gaps = models.JSONField(default=list, blank=True, help_text='Holes over 1 s inside the window: [{"from", "to"}]')
     size_bytes = models.BigIntegerField(default=0)
@@ -299,10 +323,11 @@ class Clip(models.Model):
         indexes = [
             models.Index(fields=["camera", "created_at"], name="clip_camera_created"),
             models.Index(fields=["expires_at"], name="clip_expires"),
+            models.Index(fields=["status", "heartbeat_at"], name="clip_status_heartbeat"),
         ]
 
     def __str__(self):
-        return f"{self.camera_id} {self.from_time:%Y-%m-%d %H:%M:%S}–{self.to_time:%H:%M:%S}"
+        return f"{self.camera_id} {self.from_time:%Y-%m-%d %H:%M:%S}–{self.to_time:%H:%M:%S} ({self.status})"
 
 
 class RecorderProcess(models.Model):

@@ -27,5 +27,7 @@ def health_check() -> dict:
 
 
 def prune_clips() -> dict:
-    """Delete expired clips (48 h) and sweep clip files no row knows."""
-    return {"expired": clips.prune_expired_clips(), "orphans": clips.sweep_orphan_files()}
+    """Fail clip export jobs whose worker died (files removed, read locks released), delete expired clips (48 h)
+    and sweep clip files no row knows."""
+    stale = clips.fail_stale_jobs()
+    return {"expired": clips.prune_expired_clips(), "orphans": clips.sweep_orphan_files(), "stale": stale}

@@ -1,11 +1,11 @@
-"""Clips API: export a camera's footage between two instants as one MP4, list (per camera and overall), read,
-download, delete."""
+"""Clips API: export a camera's footage between two instants as one MP4 (a background job: 202, then follow
+`GET /clips/{id}`), list (per camera and overall, every status), read, cancel, download, delete."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -22,7 +22,7 @@ from recording.api.ranged import file_response, make_etag
 from nvr.api.fields import query_time_range
 from recording.api.stills import MediaNegotiation, binary_responses, error_response
 from recording.api.views import CAMERA_ID
-from recording.models import Clip
+from recording.models import Clip, ClipStatus
 
 CLIP_ID = OpenApiParameter("clip_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="Clip id (clip_…)")
 
@@ -33,7 +33,10 @@ def live_clips():
 
 
 @extend_schema_view(
-    list=extend_schema(summary="A camera's exported clips (not yet expired), newest first", parameters=[CAMERA_ID]),
+    list=extend_schema(
+        summary="A camera's clips (not yet expired, every status: queued, running, finished), newest first",
+        parameters=[CAMERA_ID],
+    ),
 )
 class CameraClipViewSet(CameraNestedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ClipSerializer
@@ -45,19 +48,21 @@ class CameraClipViewSet(CameraNestedMixin, mixins.ListModelMixin, viewsets.Gener
         return live_clips().filter(camera_id=self.camera.pk).order_by("-created_at", "-id")
 
     @extend_schema(
-        summary="Export the camera's footage between two instants as one MP4",
+        summary="Export the camera's footage between two instants as one MP4 (a background job)",
         description=(
-            "Stream copy (no re-encode) of the recorded segments overlapping the window, starting at the keyframe at "
-            "or before `from` (so the first frame decodes) and ending at `to`. Holes of more than 1 s are listed in "
-            "`gaps` and closed up in the file (footage follows footage). Audio is copied when recorded. The clip is "
-            f"deleted after {int(clips.CLIP_RETENTION.total_seconds() // 3600)} h. 404 `no footage in that range`; "
-            "503 `media_busy` when too many media jobs run."
+            "Queues the export and answers 202 with the clip in status `pending` (`Location`: the clip). A task worker "
+            "then copies (no re-encode) the recorded segments overlapping the window, starting at the keyframe at or "
+            "before `from` (so the first frame decodes) and ending at `to`: the clip goes `running` with `progress` "
+            "0..1, then `completed` (with `covered_seconds`, `gaps`, `size_bytes` and the download `url`), `failed` "
+            "(with `error`) or `cancelled` (`POST /clips/{id}/cancel`). Holes of more than 1 s are listed in `gaps` "
+            "and closed up in the file (footage follows footage). Audio is copied when recorded. The clip is "
+            f"deleted after {int(clips.CLIP_RETENTION.total_seconds() // 3600)} h. Refused at once: 404 `no footage in "
+            "that range`, 507 when the clip cannot fit on the disk, 503 when the task queue is not available."
         ),
         parameters=[CAMERA_ID],
         request=ClipRequestSerializer,
         responses={
-            201: ClipSerializer,
-            (504, "application/json"): error_response("The export took too long"),
+            202: OpenApiResponse(ClipSerializer, description="Queued: follow the clip at `GET /api/v1/clips/{id}`"),
             (507, "application/json"): error_response("Not enough free disk space for the clip"),
         },
     )
@@ -66,7 +71,12 @@ class CameraClipViewSet(CameraNestedMixin, mixins.ListModelMixin, viewsets.Gener
         body.is_valid(raise_exception=True)
         window = body.validated_data
         clip = clips.export_clip(principal_of(request), self.camera, window["from"], window["to"], request)
-        return Response(ClipSerializer(clip).data, status=status.HTTP_201_CREATED)
+        return accepted(clip)
+
+
+def accepted(clip) -> Response:
+    """202 with the clip and where to follow it."""
+    return Response(ClipSerializer(clip).data, status=status.HTTP_202_ACCEPTED, headers={"Location": f"/api/v1/clips/{clip.pk}"})
 
 
 def query_camera_id(request) -> str | None:
@@ -81,7 +91,7 @@ def query_camera_id(request) -> str | None:
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Every exported clip the caller may see (not yet expired), newest first",
+        summary="Every clip the caller may see (not yet expired, every status), newest first",
         description=(
             "Clips of the cameras in the caller's scope. `camera_id` narrows to one camera (403 for a camera-scoped "
             "credential naming another camera); `from`/`to` keep the clips whose footage window overlaps that range."
@@ -115,28 +125,39 @@ class ClipListViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return clips_seen.order_by("-created_at", "-id")
 
 
+NOT_READY = {(409, "application/json"): error_response("The export has not completed (`clip_not_ready`)")}
+
+
 @extend_schema_view(
-    retrieve=extend_schema(summary="An exported clip", parameters=[CLIP_ID]),
-    destroy=extend_schema(summary="Delete a clip and its file", parameters=[CLIP_ID], responses={204: None}),
+    retrieve=extend_schema(summary="A clip and the status of its export", parameters=[CLIP_ID]),
+    destroy=extend_schema(
+        summary="Delete a clip and its file (a running export is cancelled instead: 202)",
+        parameters=[CLIP_ID],
+        responses={204: None, 202: OpenApiResponse(ClipSerializer, description="The export was running: it stops (`cancel_requested`)")},
+    ),
 )
 class ClipViewSet(ScopedChildMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ClipSerializer
     content_negotiation_class = MediaNegotiation
     lookup_url_kwarg = "clip_id"
     noun = "clip"
-    capabilities = {"retrieve": caps.VIDEO_EXPORT, "download": caps.VIDEO_EXPORT, "destroy": caps.VIDEO_EXPORT}
-    action_phrases = {"retrieve": "read clips", "download": "download clips", "destroy": "delete clips"}
+    capabilities = {"retrieve": caps.VIDEO_EXPORT, "download": caps.VIDEO_EXPORT, "destroy": caps.VIDEO_EXPORT,
+                    "cancel": caps.VIDEO_EXPORT}
+    action_phrases = {"retrieve": "read clips", "download": "download clips", "destroy": "delete clips",
+                      "cancel": "cancel clip exports"}
 
     def get_queryset(self):
         return live_clips()
 
     @extend_schema(
-        summary="Download a clip's MP4",
+        summary="Download a clip's MP4 (once its export completed)",
         parameters=[CLIP_ID],
-        responses=binary_responses("video/mp4", "The MP4 (attachment; ETag, Range)", ranged=True),
+        responses={**binary_responses("video/mp4", "The MP4 (attachment; ETag, Range)", ranged=True), **NOT_READY},
     )
     def download(self, request, *args, **kwargs):
         clip = self.get_object()
+        if clip.status != ClipStatus.COMPLETED:
+            raise clips.ClipNotReady(f"the clip is {clip.status}, not completed: nothing to download")
         path = clips.clip_file(clip)
         if path is None:
             raise NotFound("media file missing")
@@ -145,7 +166,22 @@ class ClipViewSet(ScopedChildMixin, mixins.RetrieveModelMixin, viewsets.GenericV
             filename=clips.clip_filename(clip), attachment=True,
         )
 
-    def destroy(self, request, *args, **kwargs):
-        clips.delete_clip(principal_of(request), self.get_object(), request)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    @extend_schema(
+        summary="Cancel a clip export",
+        description=(
+            "A `pending` export is `cancelled` at once; a `running` one stops at its next check (between segments, "
+            "at most about a second later), removes its partial file and becomes `cancelled`: follow the clip. "
+            "409 `clip_finished` when the export already completed or failed; cancelling a cancelled clip is a no-op."
+        ),
+        parameters=[CLIP_ID],
+        request=None,
+        responses={202: OpenApiResponse(ClipSerializer, description="The clip, `cancelled` or still stopping (`cancel_requested`)")},
+    )
+    def cancel(self, request, *args, **kwargs):
+        return accepted(clips.cancel_clip(principal_of(request), self.get_object(), request))
 
+    def destroy(self, request, *args, **kwargs):
+        cancelled = clips.delete_clip(principal_of(request), self.get_object(), request)
+        if cancelled is not None:
+            return accepted(cancelled)
+        return Response(status=status.HTTP_204_NO_CONTENT)

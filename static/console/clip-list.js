@@ -1,11 +1,15 @@
-// A list of exported clips, for the camera page's clips section and the clips page: the footage window,
-// how much of it the clip covers, size, who made it, when it expires, a download link and delete.
-// Reads one page of GET …/clips (newest first) at a time; "Older clips" follows the API's `next` link.
+// A list of clips, for the camera page's clips section and the clips page: the footage window, how much of it
+// the clip covers, size, who made it, when it expires, a download link and delete. A clip whose export job is
+// still queued or running shows its progress and a cancel button, and is followed (GET /clips/{id}) until it
+// ends; a failed one says why. Reads one page of GET …/clips (newest first) at a time; "Older clips" follows
+// the API's `next` link.
 
-import { getJson, request } from "./api.js";
+import { ApiError, getJson, postJson, request } from "./api.js";
 import { formatClock, formatDay, formatDuration } from "./timeline.js";
 
 const MIB = 1048576;
+const FOLLOW_MS = 2000; // how often rows of unfinished exports are refreshed
+const ACTIVE = new Set(["pending", "running"]);
 
 /** "expires in 47 h", "expires in 12 min", "expired" (the server deletes it then). */
 export function expiryText(expiresAt, now = Date.now()) {
@@ -29,6 +33,15 @@ export function clipFacts(clip) {
   facts.push(`${(clip.size_bytes / MIB).toFixed(1)} MiB`);
   if (clip.created_by) facts.push(`by ${clip.created_by}`);
   return facts.join(" · ");
+}
+
+/** What an unfinished or unsuccessful export says instead of its facts. */
+export function jobFacts(clip) {
+  if (clip.status === "failed") return `Export failed: ${clip.error || "unknown error"}`;
+  if (clip.status === "cancelled") return "Export cancelled";
+  if (clip.cancel_requested) return "Cancelling the export…";
+  if (clip.status === "pending") return "Export queued…";
+  return `Exporting… ${Math.floor((clip.progress || 0) * 100)} %`;
 }
 
 function node(tag, className, text) {
@@ -61,6 +74,7 @@ export class ClipList {
     this.more = section.querySelector("[data-role=more]");
     this.count = 0;
     this.generation = 0;
+    this.timer = null;
     this.more.addEventListener("click", () => this.next && this.fetchPage(this.next));
   }
 
@@ -96,6 +110,7 @@ export class ClipList {
     this.next = page.next ? pathOf(page.next) : null;
     this.more.hidden = !this.next;
     this.renderStatus();
+    this.followActive();
   }
 
   renderStatus() {
@@ -104,9 +119,35 @@ export class ClipList {
       + (shown < this.count ? `, newest ${shown} shown` : "");
   }
 
+  /** Refresh the rows of queued and running exports every FOLLOW_MS until none is left. */
+  followActive() {
+    if (this.timer || !this.list.querySelector("[data-active]")) return;
+    this.timer = setTimeout(() => this.refreshActive(), FOLLOW_MS);
+  }
+
+  async refreshActive() {
+    this.timer = null;
+    const generation = this.generation;
+    for (const item of [...this.list.querySelectorAll("[data-active]")]) {
+      let clip;
+      try {
+        clip = await getJson(`${this.api}/clips/${encodeURIComponent(item.dataset.clip)}`);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) item.remove(); // deleted or expired meanwhile
+        continue;
+      }
+      if (generation !== this.generation) return;
+      if (item.isConnected) item.replaceWith(this.row(clip));
+    }
+    if (generation === this.generation) this.followActive();
+  }
+
   row(clip) {
     const item = node("li", "clip-row");
     item.dataset.clip = clip.id;
+    item.dataset.status = clip.status;
+    const active = ACTIVE.has(clip.status);
+    if (active) item.dataset.active = "";
     const main = node("div", "clip-main");
     if (this.cameraNames) {
       const camera = node("a", "clip-camera", this.cameraNames[clip.camera_id] || clip.camera_id);
@@ -116,15 +157,21 @@ export class ClipList {
     }
     const when = node("time", "clip-window", windowText(clip.from, clip.to));
     when.dateTime = clip.from;
-    main.append(when, node("span", "clip-facts muted", clipFacts(clip)));
+    const completed = clip.status === "completed";
+    main.append(when, node("span", `clip-facts muted${completed ? "" : " clip-job"}`, completed ? clipFacts(clip) : jobFacts(clip)));
+    if (active) {
+      const bar = node("progress");
+      bar.max = 1;
+      bar.value = clip.progress || 0;
+      bar.dataset.role = "progress";
+      main.append(bar);
+    }
     const actions = node("div", "clip-actions");
-    const expiry = node("span", "clip-expiry muted", expiryText(clip.expires_at));
-    expiry.title = `Deleted at ${new Date(clip.expires_at).toLocaleString()}`;
-    const download = node("a", "button", "Download");
-    download.href = clip.url;
-    download.download = clip.filename;
-    download.dataset.role = "download";
-    actions.append(expiry);
+    if (completed) {
+      const expiry = node("span", "clip-expiry muted", expiryText(clip.expires_at));
+      expiry.title = `Deleted at ${new Date(clip.expires_at).toLocaleString()}`;
+      actions.append(expiry);
+    }
     if (this.onPlay) {
       const play = node("button", null, "Play");
       play.type = "button";
@@ -132,13 +179,43 @@ export class ClipList {
       play.addEventListener("click", () => this.onPlay(new Date(clip.from)));
       actions.append(play);
     }
-    const remove = node("button", "danger", "Delete");
-    remove.type = "button";
-    remove.dataset.role = "delete";
-    remove.addEventListener("click", () => this.remove(clip, item, remove));
-    actions.append(download, remove);
+    if (completed) {
+      const download = node("a", "button", "Download");
+      download.href = clip.url;
+      download.download = clip.filename;
+      download.dataset.role = "download";
+      actions.append(download);
+    }
+    if (active) {
+      const cancel = node("button", "danger", "Cancel");
+      cancel.type = "button";
+      cancel.dataset.role = "cancel";
+      cancel.disabled = Boolean(clip.cancel_requested);
+      cancel.addEventListener("click", () => this.cancel(clip, item, cancel));
+      actions.append(cancel);
+    } else {
+      const remove = node("button", "danger", "Delete");
+      remove.type = "button";
+      remove.dataset.role = "delete";
+      remove.addEventListener("click", () => this.remove(clip, item, remove));
+      actions.append(remove);
+    }
     item.append(main, actions);
     return item;
+  }
+
+  async cancel(clip, item, button) {
+    button.disabled = true;
+    let answer;
+    try {
+      answer = await postJson(`${this.api}/clips/${encodeURIComponent(clip.id)}/cancel`);
+    } catch (error) {
+      button.disabled = false;
+      this.status.textContent = `Not cancelled: ${error.message}`;
+      return;
+    }
+    if (item.isConnected) item.replaceWith(this.row(answer));
+    this.followActive();
   }
 
   async remove(clip, item, button) {

@@ -1,6 +1,7 @@
-// The clips page: every exported clip the operator may see (GET /api/v1/clips, newest first), narrowed by
-// camera and by the days of footage, each with its camera (linked to play that footage), expiry, download
-// and delete. The filter lives in the page URL (?camera_id=&from=&to=), so a filtered list can be shared.
+// The clips page: every clip the operator may see (GET /api/v1/clips, newest first: exports still queued or
+// running with their progress and a cancel button, finished ones with their outcome), narrowed by camera and
+// by the days of footage, each with its camera (linked to play that footage), expiry, download and delete.
+// The filter lives in the page URL (?camera_id=&from=&to=), so a filtered list can be shared.
 
 import { pageConfig, rfc3339 } from "./api.js";
 import { ClipList } from "./clip-list.js";

@@ -1,14 +1,18 @@
 // The camera page's snapshot and clip dialogs.
 // Snapshot: GET /cameras/{id}/snapshot (live) or ?at= (the picture being played back) shown with a
 // download link; "keep" asks the server to take and store a live one (POST /cameras/{id}/snapshots).
-// Clip: POST /cameras/{id}/clip {from, to} → one MP4, with the seconds covered, the gaps and a download link.
-// Each dialog element announces what it made: "snapshot-kept" and "clip-exported" (detail: the API's answer),
-// so the page's snapshot strip and clip list can show it.
+// Clip: POST /cameras/{id}/clip {from, to} queues an export job (202); the dialog follows it (GET /clips/{id})
+// with a progress bar and a cancel button (POST /clips/{id}/cancel), then shows the seconds covered, the gaps
+// and a download link, or why it failed. Each dialog element announces what it made: "snapshot-kept" and
+// "clip-exported" (detail: the API's answer; sent when the job is queued and again when it ends), so the
+// page's snapshot strip and clip list can show it.
 
-import { ApiError, getBlob, postJson, rfc3339 } from "./api.js";
+import { ApiError, getBlob, getJson, postJson, rfc3339 } from "./api.js";
 import { formatClock } from "./timeline.js";
 
 const MAX_CLIP_S = 3600;
+const FOLLOW_MS = 1000; // how often the dialog asks for the job's progress
+const FINISHED = new Set(["completed", "failed", "cancelled"]);
 const two = (n) => String(n).padStart(2, "0");
 
 /** "YYYY-MM-DDTHH:MM:SS" in local time, the value of an <input type=datetime-local step=1>. */
@@ -95,16 +99,28 @@ export class SnapshotDialog {
   }
 }
 
+/** The dialog's line for an export job that has not finished: "Queued…", "Exporting… 42 %", "Cancelling…". */
+export function jobText(clip) {
+  if (clip.cancel_requested) return "Cancelling the export…";
+  if (clip.status === "pending") return "Export queued…";
+  return `Exporting… ${Math.floor((clip.progress || 0) * 100)} %`;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export class ClipDialog {
   constructor(dialog, api, cameraId) {
     this.dialog = dialog;
+    this.api = api;
     this.url = `${api}/cameras/${encodeURIComponent(cameraId)}/clip`;
     this.form = dialog.querySelector("[data-role=form]");
     this.status = dialog.querySelector("[data-role=status]");
     this.result = dialog.querySelector("[data-role=result]");
     this.around = dialog.querySelector("[data-role=around]");
+    this.submitButton = this.form.querySelector("button[type=submit]");
     this.from = this.form.elements.from;
     this.to = this.form.elements.to;
+    this.job = 0; // the export being followed (a new one, or closing the dialog, stops following the last)
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -117,6 +133,13 @@ export class ClipDialog {
       const half = Number(button.dataset.around) * 1000;
       this.setRange(new Date(this.playhead.getTime() - half), new Date(this.playhead.getTime() + half));
     }));
+    // The job goes on on the server; the page's clip list follows it from here.
+    dialog.addEventListener("close", () => this.stopFollowing());
+  }
+
+  stopFollowing() {
+    this.job += 1;
+    this.submitButton.disabled = false;
   }
 
   setRange(from, to) {
@@ -141,20 +164,86 @@ export class ClipDialog {
     const to = new Date(this.to.value);
     if (!(to > from)) return void (this.status.textContent = "“To” must be after “From”.");
     if ((to - from) / 1000 > MAX_CLIP_S) return void (this.status.textContent = "A clip is at most one hour long.");
-    const button = this.form.querySelector("button[type=submit]");
-    button.disabled = true;
+    this.stopFollowing();
+    const job = this.job;
+    this.submitButton.disabled = true;
     this.result.hidden = true;
-    this.status.textContent = "Exporting…";
+    this.status.textContent = "Queueing the export…";
+    let clip;
     try {
-      const clip = await postJson(this.url, { from: rfc3339(from), to: rfc3339(to) });
-      this.show(clip);
-      this.status.textContent = "";
-      this.dialog.dispatchEvent(new CustomEvent("clip-exported", { detail: clip }));
+      clip = await postJson(this.url, { from: rfc3339(from), to: rfc3339(to) });
     } catch (error) {
       this.status.textContent = `Not exported: ${describe(error)}`;
-    } finally {
-      button.disabled = false;
+      this.submitButton.disabled = false;
+      return;
     }
+    this.dialog.dispatchEvent(new CustomEvent("clip-exported", { detail: clip }));
+    await this.follow(clip, job);
+  }
+
+  /** Show the job's progress until it ends (or the dialog stops following it), then its outcome. */
+  async follow(clip, job) {
+    while (job === this.job && !FINISHED.has(clip.status)) {
+      this.showProgress(clip);
+      await sleep(FOLLOW_MS);
+      if (job !== this.job) return;
+      try {
+        clip = await getJson(`${this.api}/clips/${encodeURIComponent(clip.id)}`);
+      } catch (error) {
+        if (job !== this.job) return;
+        this.status.textContent = `Lost track of the export: ${describe(error)}`;
+        this.submitButton.disabled = false;
+        return;
+      }
+    }
+    if (job !== this.job) return;
+    this.submitButton.disabled = false;
+    this.finish(clip);
+    this.dialog.dispatchEvent(new CustomEvent("clip-exported", { detail: clip }));
+  }
+
+  showProgress(clip) {
+    this.status.textContent = jobText(clip);
+    let bar = this.result.querySelector("progress[data-role=progress]");
+    if (!bar) {
+      bar = document.createElement("progress");
+      bar.dataset.role = "progress";
+      bar.max = 1;
+      bar.style.width = "100%";
+      const cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.dataset.role = "cancel";
+      cancel.className = "danger";
+      cancel.textContent = "Cancel export";
+      cancel.addEventListener("click", () => this.cancel(cancel));
+      this.result.replaceChildren(bar, cancel);
+    }
+    bar.value = clip.progress || 0;
+    this.result.dataset.clip = clip.id;
+    this.result.querySelector("[data-role=cancel]").disabled = Boolean(clip.cancel_requested);
+    this.result.hidden = false;
+  }
+
+  async cancel(button) {
+    button.disabled = true;
+    try {
+      const clip = await postJson(`${this.api}/clips/${encodeURIComponent(this.result.dataset.clip)}/cancel`);
+      this.status.textContent = jobText({ ...clip, cancel_requested: true });
+    } catch (error) {
+      button.disabled = false;
+      this.status.textContent = `Not cancelled: ${describe(error)}`;
+    }
+  }
+
+  finish(clip) {
+    if (clip.status === "completed") {
+      this.status.textContent = "";
+      this.show(clip);
+      return;
+    }
+    this.result.replaceChildren();
+    this.result.hidden = true;
+    this.status.textContent = clip.status === "failed" ? `Not exported: ${clip.error}` : "Export cancelled.";
   }
 
   show(clip) {

@@ -25,6 +25,7 @@ from tests.console.page_probes import (
 from tests.peers.browser import chromium_page, require_chromium, screenshot
 from tests.peers.recorder import wait_until
 from tests.peers.rtsp import GstCamera, require_gstreamer
+from tests.peers.task_cluster import task_cluster
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 375, "height": 812}
@@ -211,14 +212,36 @@ def test_snapshot_and_clip_dialogs_fetch_keep_and_export(system):
         screenshot(page, "console-camera-snapshot")
         dialog.locator("form[method=dialog] button").click()
 
+        # The export is a background job: with no task cluster running yet it stays queued, and can be cancelled.
         page.click("[data-action=clip]")
         clip = page.locator("#clip-dialog")
+        status = clip.locator("[data-role=status]")
         clip.locator("[data-minutes='1']").click()
         clip.locator("button[type=submit]").click()
-        download = clip.locator("[data-role=result] a[download]")
-        download.wait_for(state="visible", timeout=60000)
+        clip.locator("[data-role=result] progress[data-role=progress]").wait_for(state="visible", timeout=15000)
+        wait_for(page, "() => document.querySelector('#clip-dialog [data-role=status]').textContent === 'Export queued…'")
+        queued = page.locator("#clips [data-status=pending]")
+        queued.wait_for(state="visible")  # the camera's clip list shows it too, with its own cancel button
+        assert queued.locator("[data-role=cancel]").is_visible()
+        screenshot(page, "console-camera-clip-queued")
+        clip.locator("[data-role=cancel]").click()
+        wait_for(page, "() => document.querySelector('#clip-dialog [data-role=status]').textContent === 'Export cancelled.'")
+        cancelled = system.api.get("/clips")
+        assert [row["status"] for row in cancelled] == ["cancelled"]
+        page.locator(f"#clips [data-clip='{cancelled[0]['id']}'][data-status=cancelled]").wait_for(state="visible")
+
+        clip.locator("button[type=submit]").click()
+        clip.locator("[data-role=result] progress[data-role=progress]").wait_for(state="visible", timeout=15000)
+        assert status.text_content() == "Export queued…"
+        with task_cluster(system.server):  # a worker takes the job; the dialog follows it to the end
+            download = clip.locator("[data-role=result] a[download]")
+            download.wait_for(state="visible", timeout=60000)
         covered = clip.locator(".clip-covered").text_content()
         assert covered.startswith("Covers ") and "of the 60 s asked for" in covered
+        assert not clip.locator("[data-role=cancel]").count()
         response = page.request.get(system.base_url + download.get_attribute("href"))
         assert response.status == 200 and response.headers["content-type"] == "video/mp4" and len(response.body()) > 10000
+        done = system.api.get("/clips")[0]
+        assert (done["status"], done["progress"], done["url"]) == ("completed", 1.0, download.get_attribute("href"))
+        page.locator(f"#clips [data-clip='{done['id']}'][data-status=completed] [data-role=download]").wait_for(state="visible")
         screenshot(page, "console-camera-clip")

@@ -5,7 +5,7 @@ and the snapshots and clips made can be found again (camera page, clips page), a
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from pathlib import Path
@@ -18,6 +18,7 @@ from tests.console.footage_system import footage_system, log_in
 from tests.console.page_probes import browser_now
 from tests.peers.browser import chromium_page, require_chromium, screenshot
 from tests.peers.recorder import wait_until
+from tests.peers.task_cluster import task_cluster
 
 pytestmark = pytest.mark.slow
 DESKTOP = {"width": 1440, "height": 900}
@@ -181,8 +182,8 @@ def test_kept_snapshots_and_made_clips_are_on_the_camera_page_and_the_clips_page
     end = datetime.now(dt_timezone.utc) - timedelta(seconds=4)
     status, clip = system.api.post(f"/cameras/{system.camera_id}/clip", {"from": rfc3339(end - timedelta(seconds=8)),
                                                                         "to": rfc3339(end)})
-    assert status == 201, clip
-    with chromium_page(**DESKTOP) as page:
+    assert status == 202 and clip["status"] == "pending", clip  # queued: no task cluster runs yet
+    with chromium_page(**DESKTOP) as page, ExitStack() as cluster:
         log_in(page, system.base_url, f"/cameras/{system.camera_id}/")
         strip = page.locator("#snapshots .snapshot-strip img")
         strip.first.wait_for(state="attached")
@@ -191,6 +192,12 @@ def test_kept_snapshots_and_made_clips_are_on_the_camera_page_and_the_clips_page
         assert page.text_content("#snapshots [data-role=count]") == "2"
         clip_row = page.locator(f"#clips [data-clip='{clip['id']}']")
         clip_row.wait_for(state="visible")
+        assert clip_row.get_attribute("data-status") == "pending" and clip_row.locator("[data-role=cancel]").is_visible()
+        assert clip_row.locator(".clip-facts").text_content() == "Export queued…"
+        cluster.enter_context(task_cluster(system.server))  # a worker exports it; the row follows the job
+        page.locator(f"#clips [data-clip='{clip['id']}'][data-status=completed]").wait_for(state="visible", timeout=60000)
+        clip = system.api.get(f"/clips/{clip['id']}")
+        assert clip["status"] == "completed" and clip["url"]
         assert clip_row.locator("[data-role=download]").get_attribute("href") == clip["url"]
         page.locator("#snapshots").scroll_into_view_if_needed()
         screenshot(page, "console-camera-shelf")

@@ -134,9 +134,13 @@ def test_clip_wording(page):
             overnight: clips.windowText(start.toISOString(), late.toISOString()),
             days: [timeline.formatDay(start), timeline.formatDay(late)],
             facts: clips.clipFacts({requested_seconds: 300, covered_seconds: 290, gaps: [{}, {}], size_bytes: 12.34 * 1048576, created_by: 'vera'}),
+            jobs: [{status: 'pending', progress: 0}, {status: 'running', progress: 0.426}, {status: 'running', progress: 0.5, cancel_requested: true},
+                   {status: 'failed', error: 'no footage in that range'}, {status: 'cancelled', cancel_requested: true}].map(clips.jobFacts),
         };""")
     assert out["expiry"] == ["expires in 47 h", "expires in 20 min", "expires in 1 min", "expired"]
     first, second = out["days"]
     assert out["sameDay"] == f"{first} 10:00:00–10:05:00"
     assert out["overnight"] == f"{first} 10:00:00–{second} 00:01:00"
     assert out["facts"] == "5 min asked · 5 min of footage · 2 gaps · 12.3 MiB · by vera"
+    assert out["jobs"] == ["Export queued…", "Exporting… 42 %", "Cancelling the export…",
+                           "Export failed: no footage in that range", "Export cancelled"]

@@ -45,9 +45,9 @@ def test_old_files_without_a_row_are_swept_but_fresh_ones_are_left(camera):
     fresh.write_bytes(b"an export finishing right now")
     two_hours_ago = time.time() - 7200
     os.utime(stale, (two_hours_ago, two_hours_ago))
-    assert tasks.prune_clips() == {"expired": 0, "orphans": 1}
+    assert tasks.prune_clips() == {"expired": 0, "orphans": 1, "stale": 0}
     assert not stale.exists() and fresh.exists() and clips.clip_file(kept).exists()
 
 
 def test_pruning_with_no_clips_folder_is_a_no_op(db):
-    assert tasks.prune_clips() == {"expired": 0, "orphans": 0}
+    assert tasks.prune_clips() == {"expired": 0, "orphans": 0, "stale": 0}

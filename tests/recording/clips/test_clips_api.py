@@ -1,4 +1,5 @@
-"""Clip API: POST cameras/{id}/clip, GET/DELETE clips/{id}, download, list; capabilities and scope."""
+"""Clip API: POST cameras/{id}/clip (202, a job run inline here), GET/DELETE clips/{id}, download, list; capabilities
+and scope."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import AuditLog
-from recording import media_jobs
+from recording import clips, media_jobs
 from recording.models import Clip
 from tests.recording.clips.footage import make_footage
 from tests.recording.conftest import T0
@@ -29,17 +30,21 @@ def export(client, camera_id="cam1", body=WINDOW):
     return client.post(f"/api/v1/cameras/{camera_id}/clip", body, format="json")
 
 
-def test_export_answers_with_the_clip_and_its_download_url(viewer_client, footage):
+def test_export_is_accepted_and_the_clip_follows_the_job_to_completed(viewer_client, footage):
     response = export(viewer_client)
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
     body = response.json()
     clip = Clip.objects.get(pk=body["id"])
+    assert response["Location"] == f"/api/v1/clips/{clip.pk}"
     assert body == {
-        "id": clip.pk, "camera_id": "cam1", "filename": "cam1_20260615T120002Z_20260615T120008Z.mp4",
-        "url": f"/api/v1/clips/{clip.pk}/download", "from": WINDOW["from"], "to": WINDOW["to"],
-        "requested_seconds": 6.0, "covered_seconds": 6.0, "gaps": [], "size_bytes": clip.size_bytes,
-        "segment_count": 1, "created_by": "vera", "created_at": body["created_at"], "expires_at": body["expires_at"],
+        "id": clip.pk, "camera_id": "cam1", "status": "completed", "progress": 1.0, "error": None, "cancel_requested": False,
+        "filename": "cam1_20260615T120002Z_20260615T120008Z.mp4", "url": f"/api/v1/clips/{clip.pk}/download",
+        "from": WINDOW["from"], "to": WINDOW["to"], "requested_seconds": 6.0, "covered_seconds": 6.0, "gaps": [],
+        "size_bytes": clip.size_bytes, "segment_count": 1, "created_by": "vera", "created_at": body["created_at"],
+        "started_at": body["started_at"], "finished_at": body["finished_at"], "expires_at": body["expires_at"],
     }
+    assert body["created_at"] <= body["started_at"] <= body["finished_at"]
+    assert viewer_client.get(f"/api/v1/clips/{clip.pk}").json() == body
     assert str(settings.NVR_CLIPS_DIR) not in response.content.decode() and "path" not in body
     assert AuditLog.objects.filter(action="export_clip", target_id=clip.pk, subject_camera_id="cam1").exists()
 
@@ -102,14 +107,14 @@ def test_bad_windows_are_400(viewer_client, footage, body, field):
     assert response.status_code == 400 and field in response.json()["fields"]
 
 
-def test_too_many_media_jobs_is_503_media_busy(viewer_client, footage, settings, monkeypatch):
+def test_a_job_finding_no_media_permit_fails_with_media_busy(viewer_client, footage, settings, monkeypatch):
     settings.NVR_MEDIA_JOB_CONCURRENCY = 1
-    monkeypatch.setattr(media_jobs, "PERMIT_WAIT_S", 0.05)
+    monkeypatch.setattr(clips, "JOB_PERMIT_WAIT_S", 0.05)
     with media_jobs.media_permit():
         response = export(viewer_client)
-    assert response.status_code == 503 and response.json()["code"] == "media_busy"
-    assert response["Retry-After"]
-    assert export(viewer_client).status_code == 201  # the permit came back
+    assert response.status_code == 202
+    assert (response.json()["status"], response.json()["error"]) == ("failed", "too many media jobs are running; retry shortly")
+    assert export(viewer_client).json()["status"] == "completed"  # the permit came back
 
 
 def test_exporting_needs_video_export(key_client, footage):

@@ -7,19 +7,20 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from recording.models import Clip
+from recording.models import Clip, ClipStatus
 from tests.recording.conftest import T0
 
 pytestmark = pytest.mark.django_db
 
 
-def make_clip(camera, start=T0, seconds: int = 60, *, created_ago_s: int = 0, expires_in_h: float = 1) -> Clip:
+def make_clip(camera, start=T0, seconds: int = 60, *, created_ago_s: int = 0, expires_in_h: float = 1,
+              status: str = ClipStatus.COMPLETED, **fields) -> Clip:
     now = timezone.now()
     index = Clip.objects.count()
     return Clip.objects.create(
         camera=camera, path=f"{camera.pk}/clip_{index}.mp4", from_time=start, to_time=start + timedelta(seconds=seconds),
         requested_seconds=seconds, covered_seconds=seconds, size_bytes=1000, created_at=now - timedelta(seconds=created_ago_s),
-        expires_at=now + timedelta(hours=expires_in_h),
+        expires_at=now + timedelta(hours=expires_in_h), status=status, **fields,
     )
 
 
@@ -114,3 +115,24 @@ def test_is_in_the_openapi_schema(admin_client):
     names = {parameter["name"] for parameter in operation["parameters"]}
     assert {"camera_id", "from", "to", "limit", "offset"} <= names
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/PaginatedClipList"}
+
+
+def test_lists_show_every_status_with_results_only_for_completed_clips(viewer_client, camera):
+    made = {
+        "completed": make_clip(camera, created_ago_s=50),
+        "failed": make_clip(camera, created_ago_s=40, status=ClipStatus.FAILED, error="no footage in that range"),
+        "cancelled": make_clip(camera, created_ago_s=30, status=ClipStatus.CANCELLED, cancel_requested=True),
+        "running": make_clip(camera, created_ago_s=20, status=ClipStatus.RUNNING, progress=0.25),
+        "pending": make_clip(camera, created_ago_s=10, status=ClipStatus.PENDING),
+    }
+    for url in ("/api/v1/clips", "/api/v1/cameras/cam1/clips"):
+        rows = {row["id"]: row for row in viewer_client.get(url).json()["results"]}
+        assert [rows[clip.pk]["status"] for clip in made.values()] == list(made)
+        done = rows[made["completed"].pk]
+        assert done["url"] and done["covered_seconds"] == 60 and done["gaps"] == [] and done["error"] is None
+        for state in ("failed", "cancelled", "running", "pending"):
+            row = rows[made[state].pk]
+            assert (row["url"], row["covered_seconds"], row["gaps"], row["size_bytes"]) == (None, None, None, None), state
+        assert rows[made["running"].pk]["progress"] == 0.25
+        assert rows[made["failed"].pk]["error"] == "no footage in that range"
+        assert rows[made["cancelled"].pk]["error"] is None and rows[made["cancelled"].pk]["cancel_requested"]

@@ -15,6 +15,7 @@ from cameras.simcam import BackgroundSimCam, MountSpec, SimCamOptions
 from nvr.api.fields import format_rfc3339, parse_rfc3339
 from tests.peers.recorder import recording_system, wait_until
 from tests.peers.rtsp import decode_check
+from tests.peers.task_cluster import task_cluster
 from tests.recording.clips.footage import epoch_ms, jpeg_ms, shown_ms
 
 pytestmark = pytest.mark.slow
@@ -42,8 +43,15 @@ def sessions(cam: BackgroundSimCam) -> int:
     return cam.call(lambda: cam.cam.server.session_count)
 
 
+def finished(api, clip_id: str, seen: list[dict]) -> dict | None:
+    """The clip once its export job ended (every answer is kept in `seen`)."""
+    clip = api.get(f"/clips/{clip_id}")
+    seen.append(clip)
+    return clip if clip["status"] not in ("pending", "running") else None
+
+
 def test_stills_and_clips_from_recorded_footage(tmp_path, simcam):
-    with recording_system(tmp_path) as (_server, api, recorder):
+    with recording_system(tmp_path) as (server, api, recorder):
         camera_id = api.add_camera("Porch", simcam.cam.url("/cam1"), segment_seconds=3)
         recorder()
         segments = wait_until(lambda: len(api.segments(camera_id)) >= 3 and api.segments(camera_id), 60,
@@ -65,8 +73,14 @@ def test_stills_and_clips_from_recorded_footage(tmp_path, simcam):
         # a clip from the middle of the first segment to the middle of the third
         clip_from = spans[0][0] + (spans[0][1] - spans[0][0]) / 2
         clip_to = spans[2][0] + (spans[2][1] - spans[2][0]) / 2
-        status, clip = api.post(f"/cameras/{camera_id}/clip", {"from": format_rfc3339(clip_from), "to": format_rfc3339(clip_to)})
-        assert status == 201, clip
+        # exported by a real task cluster (`manage.py qcluster`): 202, then the clip follows the job
+        with task_cluster(server):
+            status, clip = api.post(f"/cameras/{camera_id}/clip", {"from": format_rfc3339(clip_from), "to": format_rfc3339(clip_to)})
+            assert status == 202 and clip["status"] in ("pending", "running"), clip
+            seen: list[dict] = []
+            clip = wait_until(lambda: finished(api, clip_id=clip["id"], seen=seen), 60, "the export job", interval=0.2)
+        assert clip["status"] == "completed", clip
+        assert [row["progress"] for row in seen] == sorted(row["progress"] for row in seen)
         assert clip["segment_count"] == 3 and clip["gaps"] == []
         assert abs(clip["covered_seconds"] - (clip_to - clip_from).total_seconds()) < 0.01
         _, body = fetch(api, clip["url"].removeprefix("/api/v1"))
