@@ -1,7 +1,7 @@
 """Admin for recorder output (read-only: segments, gaps, status, snapshots, clips, recorder heartbeats), schedules, storage limits."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
 from accounts.principal import SYSTEM, principal_of
@@ -79,8 +79,9 @@ class SnapshotAdmin(ReadOnlyAdmin):
 class ClipAdmin(ReadOnlyAdmin):
     """Exported clips: read-only, deletable (row and file, audited) like `DELETE /api/v1/clips/{id}`."""
 
-    list_display = ("id", "camera", "from_time", "to_time", "covered_seconds", "size_bytes", "created_by", "expires_at")
-    list_filter = ("camera", "created_by")
+    list_display = ("id", "camera", "status", "progress", "from_time", "to_time", "covered_seconds", "size_bytes",
+                    "created_by", "expires_at")
+    list_filter = ("status", "camera", "created_by")
     search_fields = ("id", "camera__id", "created_by")
     date_hierarchy = "created_at"
     list_select_related = ("camera",)
@@ -89,11 +90,15 @@ class ClipAdmin(ReadOnlyAdmin):
         return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
     def delete_model(self, request, obj):
-        delete_clip(principal_of(request) or SYSTEM, obj, request)
+        if delete_clip(principal_of(request) or SYSTEM, obj, request) is not None:
+            messages.warning(request, f"clip {obj.pk} was still being exported: it was cancelled, not deleted; "
+                             "delete it once it has stopped")
 
     def delete_queryset(self, request, queryset):
-        for clip in queryset:
-            delete_clip(principal_of(request) or SYSTEM, clip, request)
+        cancelled = [clip.pk for clip in queryset if delete_clip(principal_of(request) or SYSTEM, clip, request)]
+        if cancelled:
+            messages.warning(request, f"{len(cancelled)} clip(s) still being exported were cancelled, not deleted: "
+                             + ", ".join(cancelled))
 
 
 @admin.register(RecorderProcess)

@@ -13,10 +13,11 @@ from tests.recording.conftest import T0, make_gap, make_record_schedule, make_se
 MODELS = ["camerastatus", "segment", "recordinggap", "recordschedule", "snapshotschedule", "snapshot", "clip"]
 
 
-def make_clip(camera, start=T0, seconds: int = 30) -> Clip:
+def make_clip(camera, start=T0, seconds: int = 30, **fields) -> Clip:
     return Clip.objects.create(
         camera=camera, path=f"{camera.pk}/clip_{start:%H%M%S}.mp4", from_time=start, to_time=start + timedelta(seconds=seconds),
         requested_seconds=seconds, covered_seconds=seconds, size_bytes=1000, created_by="root", expires_at=start + timedelta(hours=48),
+        **fields,
     )
 
 
@@ -102,3 +103,12 @@ def test_admin_schedule_form_validates_times(admin_site, camera):
     assert response.status_code == 302
     row = RecordSchedule.objects.get()
     assert (row.days, row.time_start, row.time_end) == ([0, 3], "09:00", "24:00")
+
+
+def test_deleting_a_clip_still_being_exported_cancels_it_and_says_so(admin_site, camera, db):
+    running = make_clip(camera, T0, status="running")
+    response = admin_site.post("/admin/recording/clip/", {"action": "delete_selected", "post": "yes",
+                                                          "_selected_action": [running.pk]}, follow=True)
+    assert b"were cancelled, not deleted" in response.content
+    running.refresh_from_db()
+    assert running.cancel_requested
