@@ -62,3 +62,14 @@ def log_in(page, base_url: str, next_path: str = "/") -> None:
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(base_url + next_path)
+
+
+# Page conditions the browser tests wait for (JS predicates).
+PHONE = {"width": 375, "height": 812}
+LIVE_PLAYING = ("() => document.querySelector('#mode').textContent.includes('LIVE')"
+                " && document.querySelector('#video').readyState >= 2")
+TIMELINE_LOADED = "() => Number(document.querySelector('#timeline-summary').dataset.ranges) >= 1"
+
+
+def wait_for(page, expression: str, arg=None, timeout_s: float = 30) -> None:
+    page.wait_for_function(expression, arg=arg, timeout=timeout_s * 1000)

@@ -6,35 +6,17 @@ blank page and exercised: axis steps and ticks, the SVG timeline's drawing and c
 
 from __future__ import annotations
 
-import functools
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-
 import pytest
 
-from tests.peers.browser import chromium_page
+from tests.console.static_modules import modules_page
 
 pytestmark = pytest.mark.slow
-STATIC = Path(__file__).resolve().parents[2] / "static"
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
 def page():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(STATIC)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with chromium_page(width=1000, height=600) as browser_page:
-            browser_page.goto(f"http://127.0.0.1:{server.server_port}/console/")  # a directory listing: any HTML page of this origin
-            browser_page.set_content('<div id="box" style="width:1000px"></div>')
-            yield browser_page
-    finally:
-        server.shutdown()
+    with modules_page('<div id="box" style="width:1000px"></div>') as browser_page:
+        yield browser_page
 
 
 def run(page, body: str, arg=None):

@@ -13,7 +13,7 @@ from datetime import timedelta, timezone
 import pytest
 
 from nvr.api.fields import parse_rfc3339
-from tests.console.footage_system import footage_system, log_in
+from tests.console.footage_system import LIVE_PLAYING, PHONE, TIMELINE_LOADED, footage_system, log_in, wait_for
 from tests.console.page_probes import (
     click_and_time_first_frame,
     decoded_frames,
@@ -28,23 +28,9 @@ from tests.peers.rtsp import GstCamera, require_gstreamer
 from tests.peers.task_cluster import task_cluster
 
 pytestmark = pytest.mark.slow
-PHONE = {"width": 375, "height": 812}
 # Page conditions waited for (JS predicates).
-LIVE_PLAYING = "() => document.querySelector('#mode').textContent.includes('LIVE') && document.querySelector('#video').readyState >= 2"
 BACK_LIVE = "() => document.querySelector('#mode').dataset.mode === 'live' && document.querySelector('#mode').textContent.includes('LIVE')"
-TIMELINE_LOADED = "() => Number(document.querySelector('#timeline-summary').dataset.ranges) >= 1"
 VIDEO_READY = "() => document.querySelector('#video').readyState >= 2"
-
-
-@pytest.fixture
-def system(tmp_path):
-    require_chromium()
-    with footage_system(tmp_path) as running:
-        yield running
-
-
-def wait_for(page, expression: str, arg=None, timeout_s: float = 30) -> None:
-    page.wait_for_function(expression, arg=arg, timeout=timeout_s * 1000)
 
 
 def assert_video_advances(page, selector: str, seconds: float = 3) -> None:

@@ -4,7 +4,6 @@ and the snapshots and clips made can be found again (camera page, clips page), a
 
 from __future__ import annotations
 
-import time
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -14,33 +13,19 @@ import pytest
 
 from cameras.simcam import BackgroundSimCam, MountSpec, SimCamOptions
 from nvr.api.fields import parse_rfc3339
-from tests.console.footage_system import footage_system, log_in
+from tests.console.footage_system import LIVE_PLAYING, PHONE, TIMELINE_LOADED, log_in, wait_for
 from tests.console.page_probes import browser_now
-from tests.peers.browser import chromium_page, require_chromium, screenshot
+from tests.peers.browser import chromium_page, screenshot
 from tests.peers.recorder import wait_until
 from tests.peers.task_cluster import task_cluster
 
 pytestmark = pytest.mark.slow
 DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 375, "height": 812}
-LIVE_PLAYING = "() => document.querySelector('#mode').textContent.includes('LIVE') && document.querySelector('#video').readyState >= 2"
-TIMELINE_LOADED = "() => Number(document.querySelector('#timeline-summary').dataset.ranges) >= 1"
 PLAYBACK_SHOWING = ("() => document.querySelector('#mode').dataset.mode === 'playback' && document.querySelector('#video').readyState >= 2"
                     " && document.querySelector('#wallclock').dataset.time")
 SPAN_S = "() => { const d = document.querySelector('#timeline svg').dataset; return (d.to - d.from) / 1000; }"
 BOX = """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
     return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height}; }"""
-
-
-@pytest.fixture
-def system(tmp_path):
-    require_chromium()
-    with footage_system(tmp_path) as running:
-        yield running
-
-
-def wait_for(page, expression: str, arg=None, timeout_s: float = 30) -> None:
-    page.wait_for_function(expression, arg=arg, timeout=timeout_s * 1000)
 
 
 def assert_in_viewport(page, selector: str, viewport: dict) -> None:

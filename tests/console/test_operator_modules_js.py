@@ -3,30 +3,18 @@ headless Chromium (served straight from `static/` by a throwaway HTTP server, no
 
 from __future__ import annotations
 
-import functools
-import threading
-from http.server import ThreadingHTTPServer
-
 import pytest
 
-from tests.console.test_console_modules_js import STATIC, QuietHandler
-from tests.peers.browser import chromium_page
+from tests.console.static_modules import modules_page
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def page():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(STATIC)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with chromium_page(width=1000, height=600) as browser_page:
-            browser_page.goto(f"http://127.0.0.1:{server.server_port}/console/")
-            browser_page.set_content('<div id="box"><input id="text"><select id="pick"><option>a</option></select>'
-                                     '<button id="press">x</button><div id="plain" tabindex="0">y</div></div>')
-            yield browser_page
-    finally:
-        server.shutdown()
+    with modules_page('<div id="box"><input id="text"><select id="pick"><option>a</option></select>'
+                      '<button id="press">x</button><div id="plain" tabindex="0">y</div></div>') as browser_page:
+        yield browser_page
 
 
 def run(page, body: str, arg=None):

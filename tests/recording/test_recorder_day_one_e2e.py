@@ -12,7 +12,7 @@ import asyncio
 import json
 import socket
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 import websockets

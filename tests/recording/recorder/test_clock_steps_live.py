@@ -4,7 +4,7 @@ named or timed other than its footage; forward a hole the size of the step, back
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
