@@ -127,6 +127,10 @@ class Segment(models.Model):
     class Meta:
         ordering = ["camera_id", "start_time"]
         indexes = [
+            # On PostgreSQL this index also carries end_time (INCLUDE, migration 0009; not declared here because
+            # SQLite has no INCLUDE and Django would warn about it there): a day's timeline is then an index-only
+            # scan. Otherwise each of its ~9,000 rows (10 s segments) sits on a heap page of its own, the rows of
+            # 100 cameras being interleaved: 75-110 ms of server time at 10 M rows (0.6 s cold) against 4-7 ms.
             models.Index(fields=["camera", "start_time"], name="segment_camera_start"),
             # Newest end first per camera: retention's oldest-first scan reads it forwards, and the indexer's
             # "latest end before this start" (MAX(end_time) WHERE start_time < ?) reads it backwards and stops at
