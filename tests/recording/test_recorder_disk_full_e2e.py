@@ -66,11 +66,12 @@ def test_a_full_disk_is_freed_at_once_or_recorded_as_a_disk_full_gap(tmp_path):
             wait_until(lambda: api.health(camera_id)["gap_reason"] == "disk_full", 30, "recording stopped: disk full")
             time.sleep(8)
             (disk / "ballast-2").unlink()
-            # (the quick recovery of step 1 may have left a short disk_full gap of its own: look after the fill)
+            # Short disk_full gaps may come first: step 1's quick recovery, and segments written after the locks
+            # were taken, which the emergency pass may still delete. The hole of the full, locked disk is longer.
             gaps = wait_until(lambda: [g for g in api.gaps(camera_id) if g["reason"] == "disk_full"
-                                       and parse_rfc3339(g["gap_end"]) > filled_at], 60,
+                                       and parse_rfc3339(g["gap_end"]) > filled_at and g["gap_seconds"] >= 6], 60,
                               "the disk_full gap, once recording resumed by itself", interval=1)
-            assert gaps[0]["fill_state"] == "pending" and 6 <= gaps[0]["gap_seconds"] <= 45, gaps
+            assert gaps[0]["fill_state"] == "pending" and gaps[0]["gap_seconds"] <= 45, gaps
 
             assert rec.terminate() == 0, rec.log()
             segments = api.segments(camera_id)
