@@ -62,8 +62,8 @@ def test_a_full_disk_is_freed_at_once_or_recorded_as_a_disk_full_gap(tmp_path):
             def lock_all():
                 for segment in api.segments(camera_id):
                     if not segment["evidence_locked"]:
-                        status = api.post(f"/segments/{segment['id']}/evidence-lock", {"incident_id": "inc-1"})[0]
-                    assert status in (200, 404)  # 404: the emergency pass deleted it first
+                        code = api.post(f"/segments/{segment['id']}/evidence-lock", {"incident_id": "inc-1"})[0]
+                        assert code in (200, 404)  # 404: the emergency pass deleted it first
 
             lock_all()
             filled_at = datetime.now(timezone.utc)
